@@ -1,0 +1,13 @@
+# lib/: libspringos.a, shared by every program.
+LIB_SRCS += lib/log.c lib/util.c lib/ini.c
+LIB_LIBS += -lsqlite3 -lpthread
+DEPS_PKGS += build-essential pkg-config clang libclang-rt-14-dev \
+	libpcap-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libsnmp-dev snmpd \
+	libsqlite3-dev sqlite3 libevent-dev libjansson-dev libssl-dev libcmocka-dev \
+	perl iproute2 procps
+
+FUZZERS += fuzz_ini
+fuzz_ini_SRCS := tests/fuzz/fuzz_ini.c lib/ini.c
+UNIT_TESTS += test_util
+test_util_SRCS := tests/unit/test_util.c
+test_util_LIBS := -lcmocka
