@@ -161,7 +161,7 @@ if [[ -x $springos ]]; then
 	bad=""
 	for k in {1..8}; do
 		m=$(printf '%s00:%02x:00' "$macpfx" "$k")
-		grep -E "(^|[[:space:]])n$k[[:space:]].*$m.*10\.99\.0\.$((10 + k))([[:space:]]|$)" \
+		grep -E "(^|[[:space:]])n${k}[[:space:]].*$m.*10\.99\.0\.$((10 + k))([[:space:]]|$)" \
 			<<<"$list" >/dev/null || bad+=" n$k"
 	done
 	is "$bad" "" "springos node list shows the 8 lab nodes with their MACs and addresses"
