@@ -151,25 +151,43 @@ like "$(tr '\n' ' ' <"$ini")" "\[testbed\] db = $RUN/$P/erm.db mgmt_network = 10
 	"springos.ini: testbed section and the lab switch with 16 ports"
 
 # ---------------------------------------------------------------- springos CLI
+# The files lab up wrote drive the real CLI: the database ends up holding
+# exactly the nodes the kernel has.
 springos=$SPRINGOS_BUILD/bin/springos
-if [[ -x $springos ]]; then
-	out=$(timeout 30 "$springos" -c "$ini" db init 2>&1) || diag "$out"
-	check "springos db init on the lab's springos.ini" test -f "$RUN/$P/erm.db"
-	out=$(timeout 30 "$springos" -c "$ini" node import "$inv" 2>&1)
-	is "$?" 0 "springos node import of the lab inventory" || diag "$out"
-	list=$(timeout 30 "$springos" -c "$ini" node list 2>&1)
-	bad=""
-	for k in {1..8}; do
-		m=$(printf '%s00:%02x:00' "$macpfx" "$k")
-		grep -E "(^|[[:space:]])n${k}[[:space:]].*$m.*10\.99\.0\.$((10 + k))([[:space:]]|$)" \
-			<<<"$list" >/dev/null || bad+=" n$k"
-	done
-	is "$bad" "" "springos node list shows the 8 lab nodes with their MACs and addresses"
-	is "$(grep -cE '(^|[[:space:]])n[0-9]+[[:space:]]' <<<"$list")" 8 "springos node list has 8 nodes" ||
-		diag "$list"
-else
-	not_ok "springos CLI built at $springos"
-fi
+sos() { timeout 30 "$springos" -c "$ini" "$@"; }
+out=$(sos db init 2>&1)
+is "$?" 0 "springos db init on the lab's springos.ini" || diag "$out"
+out=$(sos node import "$inv" 2>&1)
+is "$?" 0 "springos node import of the lab inventory" || diag "$out"
+list=$(sos node list 2>&1)
+bad=""
+for k in {1..8}; do
+	m=$(printf '%s00:%02x:00' "$macpfx" "$k")
+	grep -qE "^n${k}[[:space:]].*[[:space:]]${m}[[:space:]]+10\.99\.0\.$((10 + k))[[:space:]]" \
+		<<<"$list" || bad+=" n$k"
+done
+is "$bad" "" "springos node list shows n1..n8 with their MACs and addresses" || diag "$list"
+is "$(grep -cE '^n[0-9]+[[:space:]]' <<<"$list")" 8 "springos node list has 8 nodes"
+# The live state, read from the kernel, in the form the JSON is flattened to.
+live=""
+for k in {1..8}; do
+	ns=$P-n$k
+	mac() { ip -n "$ns" -o link show dev "$1" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+	port() { # the swpN the interface is cabled to
+		local idx
+		idx=$(peerindex "$ns" "$1")
+		ip -n "$P-sw" -o link show | awk -F': ' -v i="$idx" '$1 == i { sub("@.*", "", $2); sub("swp", "", $2); print $2 }'
+	}
+	live+="n$k $(mac eth0) $(ip -n "$ns" -o -4 addr show dev eth0 | awk '{ sub("/.*", "", $4); print $4 }')"
+	live+=" $(mac eth1)/lab/$(port eth1) $(mac eth2)/lab/$(port eth2)"$'\n'
+done
+json=$(sos --json node list 2>&1 | /usr/bin/python3 -c '
+import json, sys
+for n in json.load(sys.stdin):
+    ifs = " ".join("%s/%s/%d" % (i["mac"], i["switch"], i["port"])
+                   for i in sorted(n["interfaces"], key=lambda i: i["index"]))
+    print(n["name"], n["mac"], n["ip"], ifs)' 2>&1 | sort -V)
+is "$json" "${live%$'\n'}" "the database holds exactly the live nodes: MACs, addresses, switch ports"
 
 # ---------------------------------------------------------------- status, exec
 # Started in a subshell so that they are not our children: their deaths
