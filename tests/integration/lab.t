@@ -288,7 +288,7 @@ for ((i = 0; i < 100; i++)); do
 done
 kill -KILL "$pid" 2>/dev/null
 started=()
-diag "killed while $(ip netns list 2>/dev/null | grep -c "^$C-") of 202 namespaces existed"
+when="killed while $(ip netns list 2>/dev/null | grep -c "^$C-") of 202 namespaces existed"
 out=$(timeout 60 "$LAB" down --prefix "$C" 2>&1)
 rc=$?
 left=$(leftovers "$C")
@@ -296,7 +296,7 @@ if ((rc == 0)) && [[ -z $left ]]; then
 	ok "up killed from outside: down removes everything"
 else
 	not_ok "up killed from outside: down removes everything"
-	diag "rc=$rc $out $left"
+	diag "$when; rc=$rc $out $left"
 fi
 
 done_testing
