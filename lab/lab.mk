@@ -3,3 +3,9 @@
 # procps for status.
 SCRIPTS += lab/lab
 DEPS_PKGS += iproute2 iputils-ping procps psmisc util-linux coreutils findutils mawk
+
+# make bench: lab up/down time against one-ip-command-per-object scripting.
+BENCHES += lab-scale
+.PHONY: bench-lab-scale
+bench-lab-scale:
+	@tests/bench/run $(BUILD) lab-scale
