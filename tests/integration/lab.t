@@ -74,6 +74,8 @@ is "$(ip -n "$P-mgmt" -d link show mgmt0 | grep -o 'mcast_snooping [0-9]')" "mca
 	"mgmt0 floods multicast (no IGMP querier in the lab)"
 swup=$(ip -n "$P-sw" -o link show up | awk -F': ' '{ sub("@.*", "", $2) } $2 ~ /^swp/' | wc -l)
 is "$swup" 16 "16 switch ports swp1..swp16, all up"
+is "$(ip -n "$P-sw" -o addr show | grep -v ' lo ' | wc -l)$(ip -n "$P-mgmt" -o addr show | grep -c ': n[0-9]')" "00" \
+	"switch ports and mgmt0's ports carry no address of their own"
 
 # Cabling: the peer of node K's eth1 is swp(2K-1), of eth2 swp(2K), of
 # eth0 port nK of mgmt0.  ip shows a veth as NAME@ifPEERINDEX.
