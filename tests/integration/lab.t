@@ -236,12 +236,18 @@ is "$?" 0 "lab down again is a no-op"
 out=$(timeout 60 "$LAB" up 2 --prefix "$P" 2>&1)
 is "$(ip -n "$P-n2" -o link show dev eth0 | grep -o 'link/ether [0-9a-f:]*')" \
 	"link/ether ${macpfx}00:02:00" "MACs derive from prefix and node index alone"
-"$LAB" down --prefix "$P" >/dev/null 2>&1
 
 # ---------------------------------------------------------------- options
 Q=${P}d
 mine+=("$Q")
 out=$(timeout 60 "$LAB" up 2 --prefix "$Q" --dhcp --dir "$tmp/state" 2>&1)
+# Two labs (at least: others may run theirs): down without a prefix must
+# refuse rather than guess.
+out=$(env -u SPRINGOS_LAB "$LAB" down 2>&1) && not_ok "down without --prefix refuses when several labs exist" ||
+	like "$out" "several labs found" "down without --prefix refuses when several labs exist"
+check "and removes nothing" test -e "/run/netns/$P-n2" -a -e "/run/netns/$Q-n2"
+like "$(SPRINGOS_LAB=$P "$LAB" status)" "^lab $P: up, 2 nodes" "SPRINGOS_LAB selects the lab"
+"$LAB" down --prefix "$P" >/dev/null 2>&1
 is "$(ip -n "$Q-n1" -o -4 addr show dev eth0 | wc -l)" 0 "--dhcp leaves eth0 without an address"
 check "--dir keeps the state there" test -s "$tmp/state/inventory.ini" -a -L "$RUN/$Q"
 "$LAB" down --prefix "$Q" >/dev/null 2>&1
