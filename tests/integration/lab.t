@@ -69,18 +69,18 @@ is "$got" "$want" "10 namespaces: mgmt, sw, n1..n8"
 
 is "$(ip -n "$P-mgmt" -o -4 addr show dev mgmt0 | awk '{ print $4 }')" "10.99.0.1/16" \
 	"mgmt0 holds the management address"
-is "$(ip -n "$P-mgmt" -o link show master mgmt0 | wc -l)" 8 "8 ports on mgmt0"
-is "$(ip -n "$P-mgmt" -d link show mgmt0 | grep -o 'mcast_snooping [0-9]')" "mcast_snooping 0" \
+is "$(ip -n "$P-mgmt" -o link show master mgmt0 2>/dev/null | wc -l)" 8 "8 ports on mgmt0"
+is "$(ip -n "$P-mgmt" -d link show mgmt0 2>/dev/null | grep -o 'mcast_snooping [0-9]')" "mcast_snooping 0" \
 	"mgmt0 floods multicast (no IGMP querier in the lab)"
-swup=$(ip -n "$P-sw" -o link show up | awk -F': ' '{ sub("@.*", "", $2) } $2 ~ /^swp/' | wc -l)
+swup=$(ip -n "$P-sw" -o link show up 2>/dev/null | awk -F': ' '{ sub("@.*", "", $2) } $2 ~ /^swp/' | wc -l)
 is "$swup" 16 "16 switch ports swp1..swp16, all up"
 is "$(ip -n "$P-sw" -o addr show | grep -v ' lo ' | wc -l)$(ip -n "$P-mgmt" -o addr show | grep -c ': n[0-9]')" "00" \
 	"switch ports and mgmt0's ports carry no address of their own"
 
 # Cabling: the peer of node K's eth1 is swp(2K-1), of eth2 swp(2K), of
 # eth0 port nK of mgmt0.  ip shows a veth as NAME@ifPEERINDEX.
-ifindex() { ip -n "$1" -o link show dev "$2" | awk -F': ' '{ print $1 }'; }
-peerindex() { ip -n "$1" -o link show dev "$2" | awk -F': ' '{ sub(".*@if", "", $2); print $2 }'; }
+ifindex() { ip -n "$1" -o link show dev "$2" 2>/dev/null | awk -F': ' '{ print $1 }'; }
+peerindex() { ip -n "$1" -o link show dev "$2" 2>/dev/null | awk -F': ' '{ sub(".*@if", "", $2); print $2 }'; }
 bad=""
 hash=$(md5sum <<<"$P" | cut -c1-4)
 macpfx="02:${hash:0:2}:${hash:2:2}:"
@@ -91,7 +91,7 @@ for k in {1..8}; do
 	[[ $(peerindex "$ns" eth2) == $(ifindex "$P-sw" "swp$((2 * k))") ]] || bad+=" n$k/eth2"
 	[[ $(peerindex "$P-sw" "swp$((2 * k))") == $(ifindex "$ns" eth2) ]] || bad+=" swp$((2 * k))"
 	for i in 0 1 2; do
-		mac=$(ip -n "$ns" -o link show dev "eth$i" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+		mac=$(ip -n "$ns" -o link show dev "eth$i" 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 		[[ $mac == "$(printf '%s00:%02x:%02x' "$macpfx" "$k" "$i")" ]] || bad+=" n$k/eth$i-mac=$mac"
 	done
 	[[ $(ip -n "$ns" -o -4 addr show dev eth0 | awk '{ print $4 }') == "10.99.0.$((10 + k))/16" ]] ||
@@ -176,11 +176,11 @@ is "$(grep -cE '^n[0-9]+[[:space:]]' <<<"$list")" 8 "springos node list has 8 no
 live=""
 for k in {1..8}; do
 	ns=$P-n$k
-	mac() { ip -n "$ns" -o link show dev "$1" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+	mac() { ip -n "$ns" -o link show dev "$1" 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
 	port() { # the swpN the interface is cabled to
 		local idx
 		idx=$(peerindex "$ns" "$1")
-		ip -n "$P-sw" -o link show | awk -F': ' -v i="$idx" '$1 == i { sub("@.*", "", $2); sub("swp", "", $2); print $2 }'
+		ip -n "$P-sw" -o link show 2>/dev/null | awk -F': ' -v i="$idx" '$1 == i { sub("@.*", "", $2); sub("swp", "", $2); print $2 }'
 	}
 	live+="n$k $(mac eth0) $(ip -n "$ns" -o -4 addr show dev eth0 | awk '{ sub("/.*", "", $4); print $4 }')"
 	live+=" $(mac eth1)/lab/$(port eth1) $(mac eth2)/lab/$(port eth2)"$'\n'
@@ -234,7 +234,7 @@ is "$?" 0 "lab down again is a no-op"
 
 # Same prefix, same MACs.
 out=$(timeout 60 "$LAB" up 2 --prefix "$P" 2>&1)
-is "$(ip -n "$P-n2" -o link show dev eth0 | grep -o 'link/ether [0-9a-f:]*')" \
+is "$(ip -n "$P-n2" -o link show dev eth0 2>/dev/null | grep -o 'link/ether [0-9a-f:]*')" \
 	"link/ether ${macpfx}00:02:00" "MACs derive from prefix and node index alone"
 
 # ---------------------------------------------------------------- options
@@ -256,6 +256,45 @@ mkdir -p "$tmp/full" && touch "$tmp/full/precious"
 out=$("$LAB" up 1 --prefix "$Q" --dir "$tmp/full" 2>&1) && not_ok "up refuses a non-empty --dir" ||
 	like "$out" "not empty" "up refuses a non-empty --dir"
 check "and leaves its content alone" test -e "$tmp/full/precious"
+
+# ---------------------------------------------------------------- concurrency
+# Two labs started at once get different prefixes; two started at once
+# with the same prefix: exactly one wins, the other changes nothing.
+"$LAB" up 2 >"$tmp/a.out" 2>&1 &
+a=$!
+"$LAB" up 2 >"$tmp/b.out" 2>&1 &
+b=$!
+wait "$a"; ra=$?
+wait "$b"; rb=$?
+pa=$(sed -n 's/^prefix=\([a-z0-9]*\) .*/\1/p' "$tmp/a.out")
+pb=$(sed -n 's/^prefix=\([a-z0-9]*\) .*/\1/p' "$tmp/b.out")
+mine+=(${pa:+"$pa"} ${pb:+"$pb"})
+if ((ra == 0 && rb == 0)) && [[ $pa == sos* && $pb == sos* && $pa != "$pb" ]] &&
+	[[ -e /run/netns/$pa-n2 && -e /run/netns/$pb-n2 ]]; then
+	ok "two labs started at once get their own prefixes ($pa, $pb)"
+else
+	not_ok "two labs started at once get their own prefixes"
+	diag "$(cat "$tmp/a.out" "$tmp/b.out")"
+fi
+"$LAB" down --prefix "$pa" >/dev/null 2>&1
+"$LAB" down --prefix "$pb" >/dev/null 2>&1
+C=${P}s
+mine+=("$C")
+"$LAB" up 3 --prefix "$C" >"$tmp/a.out" 2>&1 &
+a=$!
+"$LAB" up 3 --prefix "$C" >"$tmp/b.out" 2>&1 &
+b=$!
+wait "$a"; ra=$?
+wait "$b"; rb=$?
+nns=$(ip netns list 2>/dev/null | grep -c "^$C-")
+if (((ra == 0) + (rb == 0) == 1)) && ((nns == 5)) &&
+	ip netns exec "$C-n3" ping -c1 -W1 -q 10.99.0.1 >/dev/null 2>&1; then
+	ok "two labs started at once with one prefix: one wins, the other changes nothing"
+else
+	not_ok "two labs started at once with one prefix: one wins, the other changes nothing"
+	diag "rc $ra $rb, $nns namespaces; $(cat "$tmp/a.out" "$tmp/b.out")"
+fi
+"$LAB" down --prefix "$C" >/dev/null 2>&1
 
 # ---------------------------------------------------------------- crashes
 # lab up killed with SIGKILL after each step (LAB_CRASH_AFTER), then down.
