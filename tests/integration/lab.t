@@ -42,9 +42,9 @@ procs_in() {
 leftovers() {
 	local p=$1 macpfx=${2:-}
 	ip netns list 2>/dev/null | awk -v p="$p-" 'index($1, p) == 1 { print "netns " $1 }'
-	ip -o link show | awk -F': ' -v p="$p" '{ sub("@.*", "", $2) } index($2, p) == 1 { print "root link " $2 }'
+	ip -o link show 2>/dev/null | awk -F': ' -v p="$p" '{ sub("@.*", "", $2) } index($2, p) == 1 { print "root link " $2 }'
 	if [[ -n $macpfx ]]; then
-		ip -o link show | grep -i "link/ether $macpfx" | sed 's/^/root link with lab MAC: /'
+		ip -o link show 2>/dev/null | grep -i "link/ether $macpfx" | sed 's/^/root link with lab MAC: /'
 	fi
 	[[ -e $RUN/$p || -L $RUN/$p ]] && echo "state $RUN/$p"
 	[[ -e $RUN/.lock/$p ]] && echo "lock $RUN/.lock/$p"
