@@ -87,7 +87,7 @@ finish() {
 	trap - EXIT INT TERM
 	exec 1>&3 2>&4 # a signal may land us here inside a step's redirection
 	if ((lab_is_up)); then
-		step "lab down" "$lab" down --prefix "$prefix" || rc=1
+		step "lab down" timeout 120 "$lab" down --prefix "$prefix" || rc=1
 		lab_is_up=0
 	fi
 	rm -f "${node_list_file:-}"
@@ -114,7 +114,7 @@ fi
 
 # The lab writes springos.ini and inventory.ini into its state directory.
 lab_is_up=1 # from here on, finish() takes it down whatever happens
-step "lab up $nodes (prefix $prefix)" "$lab" up "$nodes" --prefix "$prefix" || exit 1
+step "lab up $nodes (prefix $prefix)" timeout 300 "$lab" up "$nodes" --prefix "$prefix" || exit 1
 state=/run/springos-lab/$prefix
 ini=$state/springos.ini
 sos() { timeout 60 "$springos" -c "$ini" "$@"; }
