@@ -19,7 +19,7 @@ build=${1:-build}
 springos=$build/bin/springos
 lab=$top/lab/lab
 nodes=${SPRINGOS_RUN_NODES:-4}
-outdir=$top/out
+outdir=${SPRINGOS_RUN_OUT:-$top/out}
 report=$outdir/run-report.txt
 prefix=run$$
 t_start=$EPOCHREALTIME
@@ -90,7 +90,6 @@ finish() {
 		step "lab down" timeout 120 "$lab" down --prefix "$prefix" || rc=1
 		lab_is_up=0
 	fi
-	rm -f "${node_list_file:-}"
 	if [[ -z $failed ]] && ((rc == 0)); then
 		write_report "PASS"
 		progress "done: PASS; report in ${report#"$top"/}"
@@ -99,6 +98,7 @@ finish() {
 		write_report "FAIL (${failed:-interrupted})"
 		progress "done: FAIL at '${failed:-interrupted}'; report in ${report#"$top"/}"
 	fi
+	rm -f "${node_list_file:-}"
 	exit $rc
 }
 exec 3>&1 4>&2
