@@ -323,6 +323,16 @@ for step in reserve netns links node1 config files; do
 	fi
 done
 
+# Killed inside `ip netns add`, between creating the file and mounting the
+# namespace on it: entries that are not namespaces at all.
+C=${P}h
+mine+=("$C")
+touch "/run/netns/$C-mgmt" "/run/netns/$C-n1"
+st=$("$LAB" status --prefix "$C" 2>&1)
+like "$st" "$C-n1:.*cannot enter" "status survives half-created namespaces"
+out=$(timeout 60 "$LAB" down --prefix "$C" 2>&1)
+is "$?:$(leftovers "$C")" "0:" "down removes half-created namespaces" || diag "$out"
+
 # A real kill -9 from outside while a 200-node lab is being built: wait
 # (bounded) for its first namespace, then kill it where it stands.
 C=${P}k
