@@ -87,7 +87,9 @@ qb_varbinds(const struct sw_dev *dev, const struct sw_state *tgt, const struct s
 		return 1;
 	case SW_PORT_PVID:
 		idx[0] = (uint32_t)ch->port;
+		/* dot1qPvid is a VlanIndex, an Unsigned32 (RFC 4363). */
 		snmpio_vb_int(&vb[0], sw_oid_dot1qPvid, SW_OIDLEN_dot1qPvid, idx, 1, ch->vlan);
+		vb[0].type = SW_ASN_GAUGE;
 		return 1;
 	case SW_VLAN_DESTROY:
 		idx[0] = SW_COL_ROWSTATUS;
@@ -100,7 +102,7 @@ qb_varbinds(const struct sw_dev *dev, const struct sw_state *tgt, const struct s
 static const char *
 qb_object(const struct snmpio_vb *vb)
 {
-	if (vb->name_len == SW_OIDLEN_dot1qPvid + 1)
+	if (sw_oid_has_prefix(vb->name, vb->name_len, sw_oid_dot1qPvid, SW_OIDLEN_dot1qPvid))
 		return "dot1qPvid";
 	switch (vb->name[SW_OIDLEN_dot1qVlanStaticEntry]) {
 	case SW_COL_NAME: return "dot1qVlanStaticName";

@@ -452,9 +452,9 @@ snmpio_set(struct snmpio *io, const struct snmpio_vb *vbs, size_t n, int *errsta
 
 		for (size_t k = 0; k < vbs[i].name_len; k++)
 			o[k] = vbs[i].name[k];
-		if (vbs[i].type == SW_ASN_INTEGER)
-			snmp_pdu_add_variable(pdu, o, vbs[i].name_len, ASN_INTEGER, &vbs[i].ival,
-			    sizeof(vbs[i].ival));
+		if (vbs[i].type == SW_ASN_INTEGER || vbs[i].type == SW_ASN_GAUGE)
+			snmp_pdu_add_variable(pdu, o, vbs[i].name_len, (u_char)vbs[i].type,
+			    &vbs[i].ival, sizeof(vbs[i].ival));
 		else
 			snmp_pdu_add_variable(pdu, o, vbs[i].name_len, ASN_OCTET_STR, vbs[i].val,
 			    vbs[i].val_len);

@@ -3,7 +3,7 @@ LIB_SRCS += lib/erm_vlan.c
 
 SWCONF_CORE := swconf/swmodel.c swconf/swplan.c swconf/snmpio.c swconf/swdev.c \
 	swconf/drv_qbridge.c swconf/drv_cisco.c swconf/swcfg.c
-PROGRAMS += swconf
+PROGRAMS += swconf vswitch-agent
 swconf_SRCS := swconf/swconf.c $(SWCONF_CORE)
 swconf_LIBS := -lnetsnmp -ljansson
 vswitch-agent_SRCS := swconf/vswitch_agent.c swconf/swmodel.c swconf/nl.c
