@@ -359,7 +359,7 @@ stage_one(const netsnmp_variable_list *vb, int rowstatus_pass)
 /* Does this varbind touch port p / VLAN v (for naming the varbind that
  * a whole-PDU check refuses)? */
 static int
-touches(const netsnmp_variable_list *vb, int p, int v)
+touches(const netsnmp_variable_list *vb, int p, int v, int pvid_only)
 {
 	int col, vlan, port;
 
@@ -367,6 +367,8 @@ touches(const netsnmp_variable_list *vb, int p, int v)
 		return 0;
 	if (p && port == p)
 		return 1;
+	if (pvid_only)
+		return 0;
 	if (v && vlan == v)
 		return 1;
 	if (p && (col == SW_COL_EGRESS || col == SW_COL_UNTAGGED)) {
@@ -428,13 +430,18 @@ read_faults(int *refuse_port, int *refuse_pvid, int *refuse_vlan)
 static void
 refuse(netsnmp_agent_request_info *ri, netsnmp_request_info *reqs, int p, int v, int status)
 {
-	netsnmp_request_info *r, *pick = reqs;
+	netsnmp_request_info *r, *pick = NULL;
 
-	for (r = reqs; r; r = r->next)
-		if (touches(r->requestvb, p, v)) {
+	/* Name the PVID varbind of the port if there is one, else any
+	 * varbind that changes the port or VLAN, else the first. */
+	for (r = reqs; r && !pick; r = r->next)
+		if (p && touches(r->requestvb, p, 0, 1))
 			pick = r;
-			break;
-		}
+	for (r = reqs; r && !pick; r = r->next)
+		if (touches(r->requestvb, p, v, 0))
+			pick = r;
+	if (pick == NULL)
+		pick = reqs;
 	netsnmp_set_request_error(ri, pick, status);
 }
 

@@ -1,0 +1,148 @@
+# swlab.sh: a switch for swconf's tests and benchmark, built the way the
+# lab builds one: a namespace ${P}-sw whose ports swp1..swpN are veths
+# to node namespaces ${P}-nI (interface eth1, 10.200.0.I/24); the real
+# snmpd started by hand on a loopback port with a generated config and an
+# AgentX socket; vswitch-agent inside ${P}-sw as its subagent.
+#
+#   swlab_init            prefix, temp dir, cleanup trap
+#   swlab_nodes N         switch namespace + N nodes
+#   swlab_ports N         switch namespace with N unconnected ports
+#   swlab_snmpd [EXTRA]   snmpd on 127.0.0.1:$SW_PORT (extra config lines)
+#   swlab_agent N [ARGS]  vswitch-agent for N ports, waits until it answers
+#   swlab_ini NAME [k=v]  write $SW_DIR/springos.ini for switch NAME
+# Everything started is killed by pid and every namespace deleted on exit.
+
+export SNMP_PERSISTENT_DIR SNMPCONFPATH MIBS= MIBDIRS=/nonexistent
+SW_PIDS=()
+
+swlab_cleanup() {
+	local pid ns
+	for pid in "${SW_PIDS[@]}"; do
+		kill -CONT "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${SW_PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${P}-"); do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[[ -n ${SW_DIR:-} && -d $SW_DIR ]] && rm -rf "$SW_DIR"
+	true
+}
+
+swlab_init() {
+	P=sos$$
+	SW_DIR=$(mktemp -d /tmp/swconf-test.XXXXXX)
+	SNMP_PERSISTENT_DIR=$SW_DIR/persist
+	SNMPCONFPATH=$SW_DIR/no-snmp-conf
+	mkdir -p "$SNMP_PERSISTENT_DIR"
+	trap swlab_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+swlab_ports() {
+	local n=$1 i
+	ip netns add "$P-sw"
+	ip -n "$P-sw" link set lo up
+	for ((i = 1; i <= n; i++)); do
+		ip -n "$P-sw" link add "swp$i" type veth peer name "x$i"
+		ip -n "$P-sw" link set "swp$i" up
+		ip -n "$P-sw" link set "x$i" up
+	done
+}
+
+swlab_nodes() {
+	local n=$1 i
+	ip netns add "$P-sw"
+	ip -n "$P-sw" link set lo up
+	for ((i = 1; i <= n; i++)); do
+		ip netns add "$P-n$i"
+		ip -n "$P-sw" link add "swp$i" type veth peer name eth1 netns "$P-n$i"
+		ip -n "$P-sw" link set "swp$i" up
+		ip -n "$P-n$i" link set lo up
+		ip -n "$P-n$i" addr add "10.200.0.$i/24" dev eth1
+		ip -n "$P-n$i" link set eth1 up
+	done
+}
+
+# snmpd by hand, never the packaged service: generated config, our
+# persistent dir, loopback only.  A busy port makes snmpd exit at once:
+# try another.
+swlab_snmpd() {
+	local extra=${1:-} try
+	for try in 1 2 3 4 5 6; do
+		SW_PORT=$((20000 + (RANDOM % 30000)))
+		cat >"$SW_DIR/snmpd.conf" <<-EOF
+			agentaddress udp:127.0.0.1:$SW_PORT
+			master agentx
+			agentXSocket $SW_DIR/agentx.sock
+			agentXTimeout 2
+			rwcommunity private 127.0.0.1
+			createUser swuser SHA "swauthpass1" AES "swprivpass1"
+			rwuser swuser priv
+			$extra
+		EOF
+		/usr/sbin/snmpd -f -C -c "$SW_DIR/snmpd.conf" -Lf "$SW_DIR/snmpd.log" \
+			-p "$SW_DIR/snmpd.pid" >/dev/null 2>&1 &
+		SW_SNMPD=$!
+		SW_PIDS+=("$SW_SNMPD")
+		for _ in $(seq 1 30); do
+			if ! kill -0 "$SW_SNMPD" 2>/dev/null; then
+				break
+			fi
+			if [[ -S $SW_DIR/agentx.sock ]] && ss -Hlun "sport = :$SW_PORT" | grep -q .; then
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$SW_SNMPD" 2>/dev/null
+		wait "$SW_SNMPD" 2>/dev/null
+	done
+	echo "# snmpd did not start: $(tail -3 "$SW_DIR/snmpd.log")" >&2
+	return 1
+}
+
+swlab_agent() {
+	local n=$1
+	shift
+	ip netns exec "$P-sw" "$SPRINGOS_BUILD/bin/vswitch-agent" -f -x "$SW_DIR/agentx.sock" \
+		-n "$n" -F "$SW_DIR/fault" "$@" >"$SW_DIR/agent.log" 2>&1 &
+	SW_AGENT=$!
+	SW_PIDS+=("$SW_AGENT")
+	for _ in $(seq 1 50); do
+		if timeout 5 snmpget -v2c -c private -On -r0 -t1 "127.0.0.1:$SW_PORT" \
+			1.3.6.1.2.1.17.1.2.0 2>/dev/null | grep -q "INTEGER: $n"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "# vswitch-agent did not answer: $(tail -3 "$SW_DIR/agent.log")" >&2
+	return 1
+}
+
+# swlab_ini NAME key=value...: [testbed] db in SW_DIR, [switch:NAME] with
+# the given keys over these defaults.
+swlab_ini() {
+	local name=$1
+	shift
+	declare -A kv=([driver]=qbridge [address]="udp:127.0.0.1:$SW_PORT" [version]=2c
+		[community]=private [ports]=4 [vlan_min]=100 [vlan_max]=199 [timeout_ms]=300
+		[retries]=2)
+	local a
+	for a in "$@"; do kv[${a%%=*}]=${a#*=}; done
+	{
+		printf '[testbed]\ndb = %s/erm.db\n\n[switch:%s]\n' "$SW_DIR" "$name"
+		for a in "${!kv[@]}"; do
+			[[ -n ${kv[$a]} ]] && printf '%s = %s\n' "$a" "${kv[$a]}"
+		done
+	} >"$SW_DIR/springos.ini"
+}
+
+swlab_walk() { # the Q-BRIDGE subtree as snmpwalk sees it
+	timeout 10 snmpwalk -v2c -c private -On -r1 -t1 "127.0.0.1:$SW_PORT" 1.3.6.1.2.1.17.7 2>&1
+}
