@@ -4,39 +4,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "erm.h"
 #include "util.h"
 
 int
-erm_vlan_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+erm_vlan_attach(struct erm *erm, sqlite3 **out, char *err, size_t errlen)
 {
-	sqlite3 *db = NULL;
+	sqlite3 *db = erm_sqlite(erm);
 	char *msg = NULL;
 
 	*out = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_busy_timeout(db, ERM_VLAN_BUSY_MS);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL, NULL,
-	    &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, ERM_VLAN_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+	if (sqlite3_exec(db, ERM_VLAN_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "database: creating the VLAN tables: %s",
+		    msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
-		sqlite3_close(db);
 		return -1;
 	}
 	*out = db;
 	return 0;
-}
-
-void
-erm_vlan_close(sqlite3 *db)
-{
-	if (db)
-		sqlite3_close(db);
 }
 
 static int

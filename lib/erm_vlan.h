@@ -1,9 +1,9 @@
 /* erm_vlan: which experiment owns which VLAN id and which switch port.
  *
- * A separate module beside erm (its tables are in ERM_VLAN_SCHEMA, for
- * erm's migrations to create).  Until erm exposes its sqlite3 handle,
- * erm_vlan_open() opens the same database file itself (WAL, busy
- * timeout) and creates the tables if they are missing.
+ * A separate module beside erm, over erm's SQLite handle (erm_sqlite).
+ * Its tables are ERM_VLAN_SCHEMA, for erm's migrations to create; until
+ * they do, erm_vlan_attach() creates them if they are missing (the
+ * statements are idempotent).
  *
  * Two experiments can never share a VLAN or a port: (switch, vlan) and
  * (switch, port) are primary keys, and every reservation checks the
@@ -40,7 +40,6 @@
 	"CREATE INDEX IF NOT EXISTS vlan_allocations_experiment\n" \
 	"  ON vlan_allocations (experiment);\n"
 
-#define ERM_VLAN_BUSY_MS 60000
 
 struct erm_vlan_net {
 	char network[64];  /* the experiment's network name, "ethnet-0" */
@@ -58,8 +57,9 @@ struct erm_vlan_row {
 	int ports[512];
 };
 
-int erm_vlan_open(const char *path, sqlite3 **out, char *err, size_t errlen);
-void erm_vlan_close(sqlite3 *db);
+struct erm;
+/* The handle of an open erm, with the VLAN tables present. */
+int erm_vlan_attach(struct erm *erm, sqlite3 **out, char *err, size_t errlen);
 
 int erm_vlan_begin(sqlite3 *db, char *err, size_t errlen);
 int erm_vlan_commit(sqlite3 *db, char *err, size_t errlen);

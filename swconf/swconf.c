@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "erm.h"
 #include "erm_vlan.h"
 #include "log.h"
 #include "swcfg.h"
@@ -53,8 +54,22 @@ usage(int rc)
 struct ctx {
 	struct swcfg cfg;
 	struct sw_dev dev;
+	struct erm *erm;
 	sqlite3 *db;
 };
+
+static int
+db_open(const char *path, struct erm **erm, sqlite3 **db, char *err, size_t errlen)
+{
+	if (erm_open(path, 0, erm, err, errlen) != ERM_OK)
+		return -1;
+	if (erm_vlan_attach(*erm, db, err, errlen) < 0) {
+		erm_close(*erm);
+		*erm = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 static int
 open_switch(struct ctx *c, const char *name, int want_db, char *err, size_t errlen)
@@ -76,7 +91,7 @@ open_switch(struct ctx *c, const char *name, int want_db, char *err, size_t errl
 	o.priv_pass = c->cfg.priv_pass;
 	o.timeout_ms = c->cfg.timeout_ms;
 	o.retries = c->cfg.retries;
-	if (want_db && erm_vlan_open(c->cfg.db, &c->db, err, errlen) < 0)
+	if (want_db && db_open(c->cfg.db, &c->erm, &c->db, err, errlen) < 0)
 		return -1;
 	if (snmpio_open(&o, &c->dev.io, err, errlen) < 0)
 		return -1;
@@ -103,7 +118,7 @@ close_switch(struct ctx *c)
 		    (double)(now.tv_nsec - t_start.tv_nsec) / 1e9);
 	}
 	snmpio_close(c->dev.io);
-	erm_vlan_close(c->db);
+	erm_close(c->erm);
 }
 
 struct owner_map {
@@ -138,7 +153,7 @@ cmd_show(const char *name)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto out;
 	/* Owners are shown when the database is there; show works without. */
-	if (erm_vlan_open(c.cfg.db, &c.db, err, sizeof(err)) == 0)
+	if (db_open(c.cfg.db, &c.erm, &c.db, err, sizeof(err)) == 0)
 		(void)erm_vlan_list(c.db, name, "", owner_cb, m, err, sizeof(err));
 	printf("switch %s (%s, %s), %d ports\n", name, c.cfg.driver, c.cfg.address, st->nports);
 	printf("%-5s %-20s %-24s %-16s %s\n", "VLAN", "NAME", "ACCESS PORTS", "TAGGED", "OWNER");
@@ -528,18 +543,18 @@ static int
 cmd_list(const char *name)
 {
 	struct swcfg cfg;
+	struct erm *erm = NULL;
 	sqlite3 *db = NULL;
 	char err[ERRLEN];
 
-	/* The db path is in [testbed]; any switch section will do to read it. */
 	if (swcfg_load(conf_file, name, &cfg, err, sizeof(err)) < 0 ||
-	    erm_vlan_open(cfg.db, &db, err, sizeof(err)) < 0 ||
+	    db_open(cfg.db, &erm, &db, err, sizeof(err)) < 0 ||
 	    erm_vlan_list(db, name, "", list_cb, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "swconf: %s\n", err);
-		erm_vlan_close(db);
+		erm_close(erm);
 		return 1;
 	}
-	erm_vlan_close(db);
+	erm_close(erm);
 	return 0;
 }
 
