@@ -319,7 +319,7 @@ test_plan(void **state)
 	plan_err("{\"experiment\": \"e\", \"switch\": \"s\", \"networks\": [{\"name\": "
 	    "\"0123456789012345678901234567890123\"}]}", "networks[0].name");
 	plan_err("{\"experiment\": \"e\\u0000x\", \"switch\": \"s\", \"networks\": []}",
-	    "experiment");
+	    "is not allowed");
 	plan_err("{\"experiment\": \"e\", \"switch\": \"s\", \"networks\": [{\"ports\": []}]}",
 	    "\"name\" is missing");
 }
