@@ -93,6 +93,15 @@ like "$err" "refused SET vmVlan.10007 \(port 7 to VLAN 103\): resourceUnavailabl
 is "$(ciscowalk)" "$before" "the VLAN created before the refusal was destroyed again"
 is "$(sw list c1 | grep -c e3)" "0" "e3 holds nothing"
 
+# --- hostile answers
+echo "hostile-type" >"$SW_DIR/fault"
+err=$(sw show c1 2>&1)
+like "$err" "switch c1: bad answer: vmVlan.10001: expected INTEGER" "a vmVlan that is not an INTEGER is refused, naming the object"
+echo "hostile-loop" >"$SW_DIR/fault"
+err=$(sw show c1 2>&1)
+like "$err" "agent returned .1.3.6.1.4.1.9.9.68.1.2.2.1.2.10001 out of order" "an agent whose GETNEXT does not advance is caught, not followed forever"
+rm -f "$SW_DIR/fault"
+
 # --- release
 sw release c1 e1 >/dev/null
 sw release c1 e2 >/dev/null

@@ -15,7 +15,9 @@
 #   The running VLAN table and memberships are appended to STATE_LOG
 #   after every change (the test reads them).  FAULT_FILE lines:
 #   "apply-fail" makes the next apply end in someOtherError(9);
-#   "refuse-vmvlan N" refuses vmVlan on port N.
+#   "refuse-vmvlan N" refuses vmVlan on port N; "hostile-type" answers
+#   vmVlan as a string; "hostile-loop" makes GETNEXT in vmVlan return the
+#   OID it was asked about (an agent that would make a walk loop).
 # Also serves dot1dBasePortIfIndex (port P is ifIndex 10000+P).
 import sys
 
@@ -68,9 +70,11 @@ def objects():
         out.append((EDIT_ENTRY + (3, 1, v), "integer", "1"))
         out.append((EDIT_ENTRY + (4, 1, v), "string", row["name"]))
         out.append((EDIT_ENTRY + (11, 1, v), "integer", "1"))
+    hostile = ["hostile-type"] in faults()
     for p in range(1, PORTS + 1):
         out.append((VM_ENTRY + (1, 10000 + p), "integer", "1"))
-        out.append((VM_ENTRY + (2, 10000 + p), "integer", str(member[p])))
+        out.append((VM_ENTRY + (2, 10000 + p), "string" if hostile else "integer",
+                    "evil" if hostile else str(member[p])))
     return out
 
 
@@ -232,6 +236,9 @@ def main():
                 if (cmd == "get" and o[0] == oid) or (cmd == "getnext" and o[0] > oid):
                     hit = o
                     break
+            if (cmd == "getnext" and oid[:len(VM_ENTRY) + 1] == VM_ENTRY + (2,) and
+                    len(oid) == len(VM_ENTRY) + 2 and ["hostile-loop"] in faults()):
+                hit = (oid, "integer", "1")
             if hit is None:
                 reply("NONE")
             else:
