@@ -42,7 +42,6 @@ check "before any VLAN, node 1 reaches node 3 (default VLAN)" pings 1 3
 out=$(sw --stats apply "$SW_DIR/plan.json" 2>"$SW_DIR/err")
 rc=$?
 is "$rc" 0 "apply of a two-network plan succeeds"
-diag "$(cat "$SW_DIR/err")"
 like "$out" "ethnet-0 vlan=100 ports=1-2" "ethnet-0 got the first free VLAN of the range (100)"
 like "$out" "ethnet-1 vlan=150 ports=3-4" "ethnet-1 got the VLAN the plan asked for"
 like "$(cat "$SW_DIR/err")" "sets=2 " "the whole plan went out in 2 SET requests (create, then membership)"
@@ -117,6 +116,7 @@ check "no bridge is left behind for VLAN 100" bash -c "! ip -n $P-sw link show v
 check "connectivity is as before (node 1 reaches node 4)" pings 1 4
 
 # --- timeouts: the agent stops answering for a moment, swconf retries
+swlab_ini lab timeout_ms=300 retries=2
 kill -STOP "$SW_SNMPD"
 (sleep 0.7; kill -CONT "$SW_SNMPD") &
 cont=$!
@@ -137,6 +137,8 @@ kill -CONT "$SW_SNMPD"
 is "$([[ $rc != 0 ]] && echo failed)" failed "apply fails when the agent never answers"
 like "$err" "no answer from udp:127.0.0.1:$SW_PORT after 3 tries" "the error names the peer and the tries"
 is "$(sw list lab)" "" "nothing was reserved by the apply that timed out"
+
+swlab_ini lab
 
 # --- a wrong community gets no answer at all from snmpd
 swlab_ini lab community=wrongcommunity retries=1 timeout_ms=200

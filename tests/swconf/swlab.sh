@@ -131,8 +131,8 @@ swlab_ini() {
 	local name=$1
 	shift
 	declare -A kv=([driver]=qbridge [address]="udp:127.0.0.1:$SW_PORT" [version]=2c
-		[community]=private [ports]=4 [vlan_min]=100 [vlan_max]=199 [timeout_ms]=300
-		[retries]=2)
+		[community]=private [ports]=4 [vlan_min]=100 [vlan_max]=199 [timeout_ms]=1000
+		[retries]=3)
 	local a
 	for a in "$@"; do kv[${a%%=*}]=${a#*=}; done
 	{
