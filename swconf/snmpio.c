@@ -479,7 +479,8 @@ vb_name(struct snmpio_vb *vb, const uint32_t *base, size_t blen, const uint32_t 
 	if (blen + ilen > SW_OID_MAX)
 		return;
 	memcpy(vb->name, base, blen * sizeof(*base));
-	memcpy(vb->name + blen, idx, ilen * sizeof(*idx));
+	if (ilen > 0)
+		memcpy(vb->name + blen, idx, ilen * sizeof(*idx));
 	vb->name_len = blen + ilen;
 }
 

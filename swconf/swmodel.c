@@ -253,12 +253,14 @@ sw_absorb_qbridge(struct sw_state *st, const struct sw_vb *vb, char *err, size_t
 				snprintf(err, errlen, "%s: expected OCTET STRING", what);
 				return -1;
 			}
-			if (vb->val_len > SW_NAME_MAX || memchr(vb->val, 0, vb->val_len)) {
+			if (vb->val_len > SW_NAME_MAX ||
+			    (vb->val_len > 0 && memchr(vb->val, 0, vb->val_len))) {
 				snprintf(err, errlen, "%s: name of %zu bytes or with NUL", what,
 				    vb->val_len);
 				return -1;
 			}
-			memcpy(v->name, vb->val, vb->val_len);
+			if (vb->val_len > 0)
+				memcpy(v->name, vb->val, vb->val_len);
 			v->name[vb->val_len] = '\0';
 			v->present = 1;
 			return 0;
@@ -534,11 +536,13 @@ sw_absorb_cisco(struct sw_state *st, const struct sw_vb *vb, char *err, size_t e
 			snprintf(err, errlen, "%s: expected OCTET STRING", what);
 			return -1;
 		}
-		if (vb->val_len > SW_NAME_MAX || memchr(vb->val, 0, vb->val_len)) {
+		if (vb->val_len > SW_NAME_MAX ||
+			    (vb->val_len > 0 && memchr(vb->val, 0, vb->val_len))) {
 			snprintf(err, errlen, "%s: name of %zu bytes or with NUL", what, vb->val_len);
 			return -1;
 		}
-		memcpy(st->vlan[vid].name, vb->val, vb->val_len);
+		if (vb->val_len > 0)
+			memcpy(st->vlan[vid].name, vb->val, vb->val_len);
 		st->vlan[vid].name[vb->val_len] = '\0';
 		st->vlan[vid].present = 1;
 		return 0;

@@ -87,7 +87,8 @@ view_add(const uint32_t *prefix, size_t plen, const uint32_t *idx, size_t ilen, 
 
 	memset(e, 0, sizeof(*e));
 	memcpy(e->name, prefix, plen * sizeof(*prefix));
-	memcpy(e->name + plen, idx, ilen * sizeof(*idx));
+	if (ilen > 0)
+		memcpy(e->name + plen, idx, ilen * sizeof(*idx));
 	e->len = plen + ilen;
 	e->type = type;
 	return e;
@@ -327,11 +328,13 @@ stage_one(const netsnmp_variable_list *vb, int rowstatus_pass)
 	case SW_COL_NAME:
 		if (vb->type != ASN_OCTET_STR)
 			return SNMP_ERR_WRONGTYPE;
-		if (vb->val_len > SW_NAME_MAX || memchr(vb->val.string, 0, vb->val_len))
+		if (vb->val_len > SW_NAME_MAX ||
+		    (vb->val_len > 0 && memchr(vb->val.string, 0, vb->val_len)))
 			return SNMP_ERR_WRONGLENGTH;
 		if (!v->present)
 			return SNMP_ERR_NOCREATION;
-		memcpy(v->name, vb->val.string, vb->val_len);
+		if (vb->val_len > 0)
+			memcpy(v->name, vb->val.string, vb->val_len);
 		v->name[vb->val_len] = '\0';
 		return SNMP_ERR_NOERROR;
 	case SW_COL_EGRESS:

@@ -186,4 +186,10 @@ like "$e" "noCreation" "agent: a column of a row that does not exist is noCreati
 is "$(pvids)" "1 1 1 1 " "refused SETs changed nothing"
 check "snmpd and vswitch-agent are still running" agent_alive
 
+kill -TERM "$SW_AGENT"
+wait "$SW_AGENT"
+is "$?" 0 "vswitch-agent exits 0 on SIGTERM"
+check "and removes its bridges" bash -c "! ip -n $P-sw link show vl1 >/dev/null 2>&1"
+is "$(grep -c 'Sanitizer\|runtime error' "$SW_DIR/agent.log")" 0 "vswitch-agent's log has no sanitizer report"
+
 done_testing
