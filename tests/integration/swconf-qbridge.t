@@ -99,6 +99,28 @@ is "$(sw list lab)" "" "after release the database holds nothing for the switch"
 check "after release node 1 reaches node 3 again" pings 1 3
 check "after release the bridge of VLAN 100 is gone" bash -c "! ip -n $P-sw link show vl100 >/dev/null 2>&1"
 
+# --- two experiments configured at the same moment: the database lock
+# serialises them, so neither loses the other's PortList changes
+cat >"$SW_DIR/pa.json" <<EOF
+{"experiment": "expA", "switch": "lab", "networks": [{"name": "a", "ports": [1, 2]}]}
+EOF
+cat >"$SW_DIR/pb.json" <<EOF
+{"experiment": "expB", "switch": "lab", "networks": [{"name": "b", "ports": [3, 4]}]}
+EOF
+sw apply "$SW_DIR/pa.json" >"$SW_DIR/oa" 2>&1 &
+pa=$!
+sw apply "$SW_DIR/pb.json" >"$SW_DIR/ob" 2>&1 &
+pb=$!
+wait "$pa"; ra=$?
+wait "$pb"; rb=$?
+is "$ra/$rb" "0/0" "two concurrent applies both succeed"
+va=$(sed -n 's/.*vlan=\([0-9]*\).*/\1/p' "$SW_DIR/oa")
+vb=$(sed -n 's/.*vlan=\([0-9]*\).*/\1/p' "$SW_DIR/ob")
+is "$(pvids)" "$va $va $vb $vb " "both took effect on the switch (no lost update)"
+is "$(getx 1.3.6.1.2.1.17.7.1.4.3.1.4.1)" 00 "and VLAN 1 lost all four ports"
+sw release lab expA >/dev/null
+sw release lab expB >/dev/null
+
 # --- an injected failure mid-apply: the switch refuses port 3's PVID in
 # the second SET, after the VLANs were created by the first
 before=$(swlab_walk)

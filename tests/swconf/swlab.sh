@@ -36,7 +36,7 @@ swlab_cleanup() {
 }
 
 swlab_init() {
-	P=sos$$
+	P=swc$$
 	SW_DIR=$(mktemp -d /tmp/swconf-test.XXXXXX)
 	SNMP_PERSISTENT_DIR=$SW_DIR/persist
 	SNMPCONFPATH=$SW_DIR/no-snmp-conf
