@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "snmpio.h"
@@ -222,11 +223,20 @@ exchange(struct snmpio *io, netsnmp_pdu *pdu, netsnmp_pdu **resp, char *err, siz
 			snmp_free_pdu(pdu);
 			return SNMPIO_EFAIL;
 		}
+		struct timespec t0, t1;
+		double dt;
+
 		ss->timeout = timeout;
 		io->stats.pdus++;
 		if (pdu->command == SNMP_MSG_SET)
 			io->stats.sets++;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		st = snmp_sess_synch_response(io->sess, copy, resp);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		io->stats.seconds += dt;
+		if (pdu->command == SNMP_MSG_SET)
+			io->stats.set_seconds += dt;
 		if (st == STAT_SUCCESS) {
 			snmp_free_pdu(pdu);
 			return SNMPIO_OK;

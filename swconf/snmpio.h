@@ -31,6 +31,8 @@ struct snmpio_stats {
 	unsigned long pdus;      /* requests sent, retries included */
 	unsigned long sets;      /* of which SET requests */
 	unsigned long retries;
+	double seconds;          /* waiting for answers, all requests */
+	double set_seconds;      /* of which SET requests */
 };
 
 enum { SNMPIO_OK = 0, SNMPIO_EFAIL = -1, SNMPIO_EREFUSED = -2, SNMPIO_ETIMEOUT = -3 };

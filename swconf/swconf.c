@@ -113,9 +113,10 @@ close_switch(struct ctx *c)
 		struct timespec now;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		fprintf(stderr, "swconf: stats: pdus=%lu sets=%lu retries=%lu seconds=%.3f\n",
-		    s->pdus, s->sets, s->retries, (double)(now.tv_sec - t_start.tv_sec) +
-		    (double)(now.tv_nsec - t_start.tv_nsec) / 1e9);
+		fprintf(stderr, "swconf: stats: pdus=%lu sets=%lu retries=%lu seconds=%.3f "
+		    "snmp_seconds=%.4f set_seconds=%.4f\n", s->pdus, s->sets, s->retries,
+		    (double)(now.tv_sec - t_start.tv_sec) +
+		    (double)(now.tv_nsec - t_start.tv_nsec) / 1e9, s->seconds, s->set_seconds);
 	}
 	snmpio_close(c->dev.io);
 	erm_close(c->erm);
