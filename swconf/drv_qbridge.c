@@ -113,6 +113,22 @@ qb_object(const struct snmpio_vb *vb)
 	return "?";
 }
 
+static int
+qb_create_alone(struct sw_dev *dev, int vlan, char *err, size_t errlen)
+{
+	struct snmpio_vb vb;
+	uint32_t idx[2] = { SW_COL_ROWSTATUS, (uint32_t)vlan };
+	int errstat, errindex, rc;
+
+	snmpio_vb_int(&vb, sw_oid_dot1qVlanStaticEntry, SW_OIDLEN_dot1qVlanStaticEntry, idx, 2,
+	    SW_RS_CREATEANDGO);
+	rc = snmpio_set(dev->io, &vb, 1, &errstat, &errindex, err, errlen);
+	if (rc == SNMPIO_EREFUSED)
+		snprintf(err, errlen, "switch %s refused SET dot1qVlanStaticRowStatus.%d (create VLAN "
+		    "%d): %s", dev->name, vlan, vlan, snmpio_errstat_name(errstat));
+	return rc == SNMPIO_OK ? 0 : -1;
+}
+
 /* Send ch[0..n) as one SET; a switch that answers tooBig gets the batch
  * in two halves (RFC 3416 section 4.2.5), down to one change. */
 static int
@@ -140,11 +156,33 @@ qb_send(struct sw_dev *dev, const struct sw_state *tgt, const struct sw_change *
 		free(vbs);
 		free(owner);
 		log_info("switch %s: %zu changes too big for one request, splitting", dev->name, n);
-		if (dev->max_varbinds > 1)
-			dev->max_varbinds = nvb / 2 > 0 ? nvb / 2 : 1;
-		if (qb_send(dev, tgt, ch, n / 2, err, errlen) < 0)
+		/* Later requests of this run are packed to the size that fits;
+		 * a group stays whole when it can. */
+		size_t half = n / 2;
+
+		while (half > 1 && ch[half].group != 0 && ch[half].group == ch[half - 1].group)
+			half--;
+		dev->max_varbinds = nvb / 2 > 0 ? nvb / 2 : 1;
+		if (qb_send(dev, tgt, ch, half, err, errlen) < 0)
 			return -1;
-		return qb_send(dev, tgt, ch + n / 2, n - n / 2, err, errlen);
+		return qb_send(dev, tgt, ch + half, n - half, err, errlen);
+	}
+	if (rc == SNMPIO_EREFUSED && errstat == 1 && n == 1 && ch[0].op == SW_VLAN_CREATE) {
+		/* Not even one row fits: createAndGo alone (RFC 2579 lets
+		 * the other columns take their defaults), then the columns. */
+		struct sw_change cols[3] = {
+			{ SW_VLAN_NAME, 1, ch[0].vlan, 0, 0 },
+			{ SW_VLAN_EGRESS, 1, ch[0].vlan, 0, 0 },
+			{ SW_VLAN_UNTAGGED, 1, ch[0].vlan, 0, 0 },
+		};
+
+		free(vbs);
+		free(owner);
+		log_info("switch %s: creating VLAN %d column by column", dev->name, ch[0].vlan);
+		dev->max_varbinds = 1;
+		if ((rc = qb_create_alone(dev, ch[0].vlan, err, errlen)) < 0)
+			return -1;
+		return qb_send(dev, tgt, cols, 3, err, errlen);
 	}
 	if (rc == SNMPIO_EREFUSED) {
 		char what[128], oid[256];
@@ -164,17 +202,24 @@ static int
 qb_apply(struct sw_dev *dev, const struct sw_state *tgt, const struct sw_change *ch, size_t n,
     char *err, size_t errlen)
 {
-	size_t *ends, nb, start = 0;
+	size_t *ends, start = 0;
 	int rc = 0;
 
 	if ((ends = calloc(n, sizeof(*ends))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	nb = sw_pack(ch, n, dev->max_varbinds, qb_weight, ends, n);
-	for (size_t b = 0; b < nb && rc == 0; b++) {
-		rc = qb_send(dev, tgt, ch + start, ends[b] - start, err, errlen);
-		start = ends[b];
+	/* Pack what is left before every request: a tooBig answer lowers
+	 * max_varbinds for the rest of the run. */
+	while (start < n && rc == 0) {
+		if (sw_pack(ch + start, n - start, dev->max_varbinds, qb_weight, ends,
+		    n - start) == 0) {
+			snprintf(err, errlen, "switch %s: cannot pack the changes", dev->name);
+			rc = -1;
+			break;
+		}
+		rc = qb_send(dev, tgt, ch + start, ends[0], err, errlen);
+		start += ends[0];
 	}
 	free(ends);
 	return rc;

@@ -405,11 +405,20 @@ sw_op_name(enum sw_op op)
 }
 
 static int
+subset(const uint8_t *a, const uint8_t *b)
+{
+	for (size_t i = 0; i < SW_PORTLIST_LEN; i++)
+		if (a[i] & ~b[i])
+			return 0;
+	return 1;
+}
+
+static int
 push(struct sw_change *out, size_t max, int *n, enum sw_op op, int phase, int vlan, int port)
 {
 	if ((size_t)*n >= max)
 		return -1;
-	out[*n] = (struct sw_change){ op, phase, vlan, port };
+	out[*n] = (struct sw_change){ op, phase, vlan, port, 0 };
 	(*n)++;
 	return 0;
 }
@@ -433,11 +442,23 @@ sw_diff(const struct sw_state *from, const struct sw_state *to, struct sw_change
 		if (strcmp(a->name, b->name) != 0 &&
 		    push(out, max, &n, SW_VLAN_NAME, 1, v, 0) < 0)
 			return -1;
-		if (memcmp(a->egress, b->egress, SW_PORTLIST_LEN) != 0 &&
-		    push(out, max, &n, SW_VLAN_EGRESS, 1, v, 0) < 0)
-			return -1;
-		if (memcmp(a->untagged, b->untagged, SW_PORTLIST_LEN) != 0 &&
-		    push(out, max, &n, SW_VLAN_UNTAGGED, 1, v, 0) < 0)
+		int de = memcmp(a->egress, b->egress, SW_PORTLIST_LEN) != 0;
+		int du = memcmp(a->untagged, b->untagged, SW_PORTLIST_LEN) != 0;
+		if (de && du) {
+			/* Untagged first when the new untagged set fits the old
+			 * egress set, egress first when the old untagged set
+			 * fits the new egress set; otherwise only together. */
+			int u_first = subset(b->untagged, a->egress);
+			int e_first = subset(a->untagged, b->egress);
+
+			if (push(out, max, &n, u_first ? SW_VLAN_UNTAGGED : SW_VLAN_EGRESS, 1, v,
+			    0) < 0 || push(out, max, &n, u_first ? SW_VLAN_EGRESS :
+			    SW_VLAN_UNTAGGED, 1, v, 0) < 0)
+				return -1;
+			if (!u_first && !e_first)
+				out[n - 1].group = out[n - 2].group = v;
+		} else if ((de && push(out, max, &n, SW_VLAN_EGRESS, 1, v, 0) < 0) ||
+		    (du && push(out, max, &n, SW_VLAN_UNTAGGED, 1, v, 0) < 0))
 			return -1;
 	}
 	for (int p = 1; p <= np && p <= SW_MAX_PORTS; p++)
@@ -462,7 +483,10 @@ sw_pack(const struct sw_change *ch, size_t n, int max_vb, sw_weight_fn weight,
 		max_vb = 1;
 	for (size_t i = 0; i < n; i++) {
 		int w = weight(&ch[i]);
-		int fresh = i == 0 || ch[i].phase != ch[i - 1].phase || used + w > max_vb;
+		int same_group = i > 0 && ch[i].group != 0 && ch[i].group == ch[i - 1].group &&
+		    ch[i].phase == ch[i - 1].phase;
+		int fresh = i == 0 || ch[i].phase != ch[i - 1].phase ||
+		    (used + w > max_vb && !same_group);
 
 		if (fresh && i > 0) {
 			if (nb >= max_batches)

@@ -114,7 +114,10 @@ void sw_remove_vlan(struct sw_state *st, int vlan);
 
 /* Changes from one state to another, in the order a switch can take
  * them: phase 0 creates VLANs (with their final members), phase 1 edits
- * names, member sets and PVIDs, phase 2 destroys VLANs no port uses. */
+ * names, member sets and PVIDs, phase 2 destroys VLANs no port uses.
+ * Within a VLAN, egress and untagged sets are ordered so that untagged
+ * stays within egress after each (RFC 4363 section 5), or grouped when
+ * no order can. */
 enum sw_op { SW_VLAN_CREATE, SW_VLAN_NAME, SW_VLAN_EGRESS, SW_VLAN_UNTAGGED, SW_PORT_PVID,
 	SW_VLAN_DESTROY };
 struct sw_change {
@@ -122,6 +125,10 @@ struct sw_change {
 	int phase;
 	int vlan;
 	int port;   /* SW_PORT_PVID */
+	int group;  /* non-zero: goes in the same request as the change
+	             * before it with the same group (a VLAN's egress and
+	             * untagged sets, whose order alone cannot keep
+	             * untagged within egress at every step) */
 };
 #define SW_MAX_CHANGES (3 * (SW_VLAN_MAX + 1) + SW_MAX_PORTS + 8)
 /* Writes at most max changes; returns how many, or -1 if more. */
@@ -131,7 +138,7 @@ const char *sw_op_name(enum sw_op op);
 
 /* Group changes into SET requests of at most max_vb varbinds each
  * (weight(change) varbinds per change), never mixing phases, never
- * splitting a change.  batch_end[i] is the index one past the last
+ * splitting a change or a group.  batch_end[i] is the index one past the last
  * change of batch i; returns the number of batches.  A change heavier
  * than max_vb gets a batch of its own. */
 typedef int (*sw_weight_fn)(const struct sw_change *ch);

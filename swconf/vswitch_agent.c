@@ -11,7 +11,8 @@
  * live and changes the bridges.  A fault file (-F) makes the agent refuse
  * SETs, for tests: "refuse-port N" refuses any change to port N,
  * "refuse-pvid N" a change of port N's PVID, "refuse-vlan V" any change
- * to VLAN V.
+ * to VLAN V; "max-varbinds N" answers tooBig to a SET of more than N
+ * varbinds, like switches that bound their requests.
  *
  * One libevent loop carries net-snmp's sockets and timers and the
  * signals. */
@@ -403,14 +404,15 @@ vlan_changed(int v)
 	return memcmp(&live->vlan[v], &staging->vlan[v], sizeof(live->vlan[v])) != 0;
 }
 
-/* Read the fault file: refuse_port / refuse_pvid / refuse_vlan, 0 if none. */
+/* Read the fault file: refuse_port / refuse_pvid / refuse_vlan /
+ * max_varbinds, 0 if none. */
 static void
-read_faults(int *refuse_port, int *refuse_pvid, int *refuse_vlan)
+read_faults(int *refuse_port, int *refuse_pvid, int *refuse_vlan, int *max_vb)
 {
 	FILE *f;
 	char line[128];
 
-	*refuse_port = *refuse_pvid = *refuse_vlan = 0;
+	*refuse_port = *refuse_pvid = *refuse_vlan = *max_vb = 0;
 	if (opt.fault_file == NULL || (f = fopen(opt.fault_file, "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -426,6 +428,8 @@ read_faults(int *refuse_port, int *refuse_pvid, int *refuse_vlan)
 			*refuse_pvid = (int)n;
 		else if (strcmp(word, "refuse-vlan") == 0)
 			*refuse_vlan = (int)n;
+		else if (strcmp(word, "max-varbinds") == 0)
+			*max_vb = (int)n;
 	}
 	fclose(f);
 }
@@ -452,9 +456,9 @@ refuse(netsnmp_agent_request_info *ri, netsnmp_request_info *reqs, int p, int v,
 static int
 check_staging(netsnmp_agent_request_info *ri, netsnmp_request_info *reqs)
 {
-	int fp, fq, fv;
+	int fp, fq, fv, fm;
 
-	read_faults(&fp, &fq, &fv);
+	read_faults(&fp, &fq, &fv, &fm);
 	if (fq && fq <= staging->nports && live->pvid[fq] != staging->pvid[fq]) {
 		log_info("fault file: refusing a change to the PVID of port %d", fq);
 		refuse(ri, reqs, fq, 0, SNMP_ERR_RESOURCEUNAVAILABLE);
@@ -490,6 +494,23 @@ check_staging(netsnmp_agent_request_info *ri, netsnmp_request_info *reqs)
 			}
 	}
 	return 0;
+}
+
+/* The fault file's bound on varbinds per SET. */
+static int
+too_big(netsnmp_agent_request_info *ri, netsnmp_request_info *reqs)
+{
+	netsnmp_request_info *r;
+	int fp, fq, fv, fm, n = 0;
+
+	read_faults(&fp, &fq, &fv, &fm);
+	for (r = reqs; r; r = r->next)
+		n++;
+	if (fm == 0 || n <= fm)
+		return 0;
+	log_info("fault file: %d varbinds in one SET, answering tooBig", n);
+	netsnmp_set_request_error(ri, reqs, SNMP_ERR_TOOBIG);
+	return 1;
 }
 
 static void
@@ -546,6 +567,8 @@ handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 		}
 		return SNMP_ERR_NOERROR;
 	case MODE_SET_RESERVE1:
+		if (too_big(ri, reqs))
+			return SNMP_ERR_NOERROR;
 		if (staging == NULL) {
 			if ((staging = sw_state_new(live->nports)) == NULL) {
 				netsnmp_set_request_error(ri, reqs, SNMP_ERR_RESOURCEUNAVAILABLE);

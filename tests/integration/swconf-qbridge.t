@@ -137,6 +137,18 @@ is "$(sw list lab)" "" "the failed apply reserved nothing in the database"
 check "no bridge is left behind for VLAN 100" bash -c "! ip -n $P-sw link show vl100 >/dev/null 2>&1"
 check "connectivity is as before (node 1 reaches node 4)" pings 1 4
 
+# --- a switch that takes at most 3 varbinds per SET answers tooBig: the
+# request is split until it fits
+echo "max-varbinds 3" >"$SW_DIR/fault"
+err=$(sw -v --stats apply "$SW_DIR/plan.json" 2>&1)
+rc=$?
+rm -f "$SW_DIR/fault"
+is "$rc" 0 "apply succeeds on a switch that answers tooBig above 3 varbinds"
+like "$err" "too big for one request, splitting" "the tooBig answer made swconf split its request"
+like "$err" "creating VLAN 100 column by column" "a row too big for one request is created column by column"
+is "$(pvids)" "100 100 150 150 " "the split apply took effect"
+sw release lab exp1 >/dev/null
+
 # --- timeouts: the agent stops answering for a moment, swconf retries
 swlab_ini lab timeout_ms=300 retries=2
 kill -STOP "$SW_SNMPD"

@@ -220,9 +220,11 @@ test_diff_and_pack(void **state)
 	assert_int_equal(ch[0].op, SW_VLAN_CREATE);
 	assert_int_equal(ch[0].vlan, 100);
 	assert_int_equal(ch[1].op, SW_VLAN_CREATE);
-	assert_int_equal(ch[2].op, SW_VLAN_EGRESS);
+	/* VLAN 1 shrinks: untagged first, so it stays within egress. */
+	assert_int_equal(ch[2].op, SW_VLAN_UNTAGGED);
 	assert_int_equal(ch[2].vlan, 1);
-	assert_int_equal(ch[3].op, SW_VLAN_UNTAGGED);
+	assert_int_equal(ch[3].op, SW_VLAN_EGRESS);
+	assert_int_equal(ch[3].group, 0);
 	assert_int_equal(ch[4].op, SW_PORT_PVID);
 	assert_int_equal(ch[4].port, 1);
 	assert_int_equal(ch[6].port, 3);
@@ -260,6 +262,39 @@ test_diff_and_pack(void **state)
 	assert_non_null(strstr(why, "port 3"));
 	sw_remove_vlan(b, 101);
 	assert_true(sw_state_equal(a, b, why, sizeof(why)));
+	sw_state_free(a);
+	sw_state_free(b);
+}
+
+/* A VLAN that gains a port and loses another has no safe order for its
+ * egress and untagged sets: they are grouped into one request. */
+static void
+test_group(void **state)
+{
+	struct sw_state *a = sw_state_new(8), *b = sw_state_new(8);
+	struct sw_change ch[16];
+	size_t ends[16];
+	int n;
+
+	(void)state;
+	a->vlan[1].present = a->vlan[100].present = 1;
+	for (int p = 1; p <= 8; p++)
+		sw_make_access(a, p, 1);
+	sw_make_access(a, 1, 100);
+	sw_state_copy(b, a);
+	sw_make_access(b, 1, 1);
+	sw_make_access(b, 2, 100);
+	n = sw_diff(a, b, ch, 16);
+	/* VLAN 1 and VLAN 100 both swap a port: two groups, two PVIDs. */
+	assert_int_equal(n, 6);
+	assert_int_equal(ch[0].group, 1);
+	assert_int_equal(ch[1].group, 1);
+	assert_int_equal(ch[2].group, 100);
+	assert_int_equal(ch[3].group, 100);
+	size_t nb = sw_pack(ch, (size_t)n, 1, weight4, ends, 16);
+	assert_int_equal(nb, 4);
+	assert_int_equal(ends[0], 2);
+	assert_int_equal(ends[1], 4);
 	sw_state_free(a);
 	sw_state_free(b);
 }
@@ -332,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_absorb_hostile),
 		cmocka_unit_test(test_absorb_cisco),
 		cmocka_unit_test(test_diff_and_pack),
+		cmocka_unit_test(test_group),
 		cmocka_unit_test(test_plan),
 	};
 
