@@ -27,3 +27,4 @@ BENCHES += swconf
 .PHONY: bench-swconf
 bench-swconf: all
 	@tests/bench/run $(BUILD) swconf
+SCRIPTS += swconf/lab-switch

@@ -1,11 +1,14 @@
-# swlab.sh: a switch for swconf's tests and benchmark, built the way the
-# lab builds one: a namespace ${P}-sw whose ports swp1..swpN are veths
-# to node namespaces ${P}-nI (interface eth1, 10.200.0.I/24); the real
-# snmpd started by hand on a loopback port with a generated config and an
-# AgentX socket; vswitch-agent inside ${P}-sw as its subagent.
+# swlab.sh: switches for swconf's tests and benchmark.
+#
+# With nodes, the real lab: lab/lab builds P-mgmt, P-sw and the nodes
+# (node K's eth1 is switch port 2K-1; it gets 10.200.0.K/24 here), and
+# swconf/lab-switch starts snmpd in P-mgmt and vswitch-agent in P-sw;
+# swconf and the net-snmp tools then run in P-mgmt ($SW_IN).
+# Without nodes (the cisco test, the benchmark): a namespace P-sw with
+# unconnected ports, snmpd by hand on a root-namespace loopback port.
 #
 #   swlab_init            prefix, temp dir, cleanup trap
-#   swlab_nodes N         switch namespace + N nodes
+#   swlab_lab N           lab of N nodes + its switch (snmpd, vswitch-agent)
 #   swlab_ports N         switch namespace with N unconnected ports
 #   swlab_snmpd [EXTRA]   snmpd on 127.0.0.1:$SW_PORT (extra config lines)
 #   swlab_agent N [ARGS]  vswitch-agent for N ports, waits until it answers
@@ -14,9 +17,15 @@
 
 export SNMP_PERSISTENT_DIR SNMPCONFPATH MIBS= MIBDIRS=/nonexistent
 SW_PIDS=()
+SW_IN=()
+SW_LAB=""
 
 swlab_cleanup() {
 	local pid ns
+	if [[ -n $SW_LAB ]]; then
+		timeout 30 "$SPRINGOS_TOP/swconf/lab-switch" down "$P" --dir "$SW_LAB" >/dev/null 2>&1
+		timeout 60 "$SPRINGOS_TOP/lab/lab" down --prefix "$P" >/dev/null 2>&1
+	fi
 	for pid in "${SW_PIDS[@]}"; do
 		kill -CONT "$pid" 2>/dev/null
 		kill "$pid" 2>/dev/null
@@ -56,18 +65,22 @@ swlab_ports() {
 	done
 }
 
-swlab_nodes() {
-	local n=$1 i
-	ip netns add "$P-sw"
-	ip -n "$P-sw" link set lo up
-	for ((i = 1; i <= n; i++)); do
-		ip netns add "$P-n$i"
-		ip -n "$P-sw" link add "swp$i" type veth peer name eth1 netns "$P-n$i"
-		ip -n "$P-sw" link set "swp$i" up
-		ip -n "$P-n$i" link set lo up
-		ip -n "$P-n$i" addr add "10.200.0.$i/24" dev eth1
-		ip -n "$P-n$i" link set eth1 up
+swlab_lab() {
+	local n=$1 k pid
+	SW_LAB=$SW_DIR/lab
+	timeout 120 "$SPRINGOS_TOP/lab/lab" up "$n" --prefix "$P" --dir "$SW_LAB" >/dev/null ||
+		return 1
+	for ((k = 1; k <= n; k++)); do
+		ip -n "$P-n$k" addr add "10.200.0.$k/24" dev eth1 || return 1
 	done
+	SPRINGOS_BUILD=$SPRINGOS_BUILD timeout 60 "$SPRINGOS_TOP/swconf/lab-switch" up "$P" \
+		--dir "$SW_LAB" --fault "$SW_DIR/fault" --v3 swuser:swauthpass1:swprivpass1 \
+		>/dev/null || return 1
+	read -r SW_SNMPD <"$SW_LAB/switch/snmpd.pid"
+	read -r SW_AGENT <"$SW_LAB/switch/agent.pid"
+	SW_PORT=16100
+	SW_IN=(ip netns exec "$P-mgmt")
+	SW_AGENT_LOG=$SW_LAB/switch/agent.log
 }
 
 # snmpd by hand, never the packaged service: generated config, our
@@ -113,6 +126,7 @@ swlab_agent() {
 	ip netns exec "$P-sw" "$SPRINGOS_BUILD/bin/vswitch-agent" -f -x "$SW_DIR/agentx.sock" \
 		-n "$n" -F "$SW_DIR/fault" "$@" >"$SW_DIR/agent.log" 2>&1 &
 	SW_AGENT=$!
+	SW_AGENT_LOG=$SW_DIR/agent.log
 	SW_PIDS+=("$SW_AGENT")
 	for _ in $(seq 1 50); do
 		if timeout 5 snmpget -v2c -c private -On -r0 -t1 "127.0.0.1:$SW_PORT" \
@@ -144,5 +158,6 @@ swlab_ini() {
 }
 
 swlab_walk() { # the Q-BRIDGE subtree as snmpwalk sees it
-	timeout 10 snmpwalk -v2c -c private -On -r1 -t1 "127.0.0.1:$SW_PORT" 1.3.6.1.2.1.17.7 2>&1
+	timeout 10 "${SW_IN[@]}" snmpwalk -v2c -c private -On -r1 -t1 "127.0.0.1:$SW_PORT" \
+		1.3.6.1.2.1.17.7 2>&1
 }
