@@ -68,7 +68,8 @@ swlab_ports() {
 swlab_lab() {
 	local n=$1 k pid
 	SW_LAB=$SW_DIR/lab
-	timeout 120 "$SPRINGOS_TOP/lab/lab" up "$n" --prefix "$P" --dir "$SW_LAB" >/dev/null ||
+	timeout 120 "$SPRINGOS_TOP/lab/lab" up "$n" --prefix "$P" --dir "$SW_LAB" \
+		>"$SW_DIR/lab.log" 2>&1 ||
 		return 1
 	for ((k = 1; k <= n; k++)); do
 		ip -n "$P-n$k" addr add "10.200.0.$k/24" dev eth1 || return 1
