@@ -36,6 +36,12 @@ cat >"$SW_DIR/plan.json" <<EOF
               {"name": "ethnet-1", "vlan": 150, "ports": [5, 7]}]}
 EOF
 
+# --- the lab's own springos.ini and lab-switch agree on where the switch is
+out=$(timeout 60 "${SW_IN[@]}" "$SWCONF" -c "$SW_LAB/springos.ini" show lab 2>&1)
+like "$out" "switch lab \(qbridge, udp:127.0.0.1:16100\), 8 ports" "swconf reads the lab switch with the lab's springos.ini"
+like "$("$SWCONF" --help)" "usage: swconf" "swconf --help"
+like "$("$SPRINGOS_BUILD/bin/vswitch-agent" --help)" "usage: vswitch-agent" "vswitch-agent --help"
+
 # --- out of the box: one default VLAN, everything connected
 out=$(sw show lab)
 like "$out" $'\n1 +default +1-8 ' "show: VLAN 1 holds ports 1-8 out of the box"
