@@ -1,9 +1,9 @@
 /* erm_vlan: which experiment owns which VLAN id and which switch port.
  *
  * A separate module beside erm, over erm's SQLite handle (erm_sqlite).
- * Its tables are ERM_VLAN_SCHEMA, for erm's migrations to create; until
- * they do, erm_vlan_attach() creates them if they are missing (the
- * statements are idempotent).
+ * Its tables are created by erm's schema migration 3 (lib/erm.c);
+ * ERM_VLAN_SCHEMA is the same SQL, idempotent, which erm_vlan_attach()
+ * also runs so a handle opened without migrating still works.
  *
  * Two experiments can never share a VLAN or a port: (switch, vlan) and
  * (switch, port) are primary keys, and every reservation checks the
