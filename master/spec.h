@@ -239,4 +239,48 @@ int spec_demand(const struct spec *spec, struct spec_demand *out);
 void spec_demand_free(struct spec_demand *d);
 void spec_demand_print(FILE *out, const struct spec_demand *d);
 
+/* ---- plan: the demand placed on a concrete inventory (spec_plan.c) ---- */
+
+struct erm_node;
+
+/* One node of the plan: a physical node of a node set, a VM, or a VM
+ * host.  Pointers refer into the spec and the inventory given to
+ * spec_plan(), which must outlive the plan. */
+struct spec_plan_node {
+	const struct erm_node *node;
+	const struct spec_class *cls;
+	const struct spec_nodeset *set;  /* NULL for VM hosts */
+	long index;                      /* in its set; hosts: among hosts of the class */
+	long host;                       /* VMs: plan index of the host, else -1 */
+	long nvms;                       /* hosts: VMs placed on it */
+	const struct spec_class *vmclass;/* hosts: the VM class they carry */
+	int net[SPEC_MAX_NETIFS];        /* network index per interface, -1 if none */
+	uint32_t addr[SPEC_MAX_NETIFS];  /* experiment address (host order), 0 if none */
+};
+
+struct spec_plan {
+	struct spec_plan_node *nodes;
+	size_t n;
+	const char **nets;               /* network i gets 10.(i+1).0.0/16 */
+	size_t nnets;
+	const char *experiment;
+};
+
+#define SPEC_PLAN_MAX_NETS 254
+
+/* Allocate the spec's node sets onto the free nodes of inv[0..ninv)
+ * (erm_node_list order).  Returns 0, or -1 with why = one sentence saying
+ * exactly what the testbed lacks (or "out of memory").  The spec must have
+ * passed spec_check. */
+int spec_plan(const struct spec *spec, const struct erm_node *inv, size_t ninv,
+    const char *experiment, struct spec_plan *out, char *why, size_t whylen);
+void spec_plan_free(struct spec_plan *plan);
+/* Summary: hosts and their VMs, nodes, networks and VLAN ports. */
+void spec_plan_print_summary(FILE *out, const struct spec_plan *plan);
+/* The master scenario and every node's scenario with every value the
+ * plan knows resolved (only_node: just that node, NULL for all).
+ * Returns 0, or -1 if only_node is not in the plan. */
+int spec_plan_print_scenarios(FILE *out, const struct spec *spec,
+    const struct spec_plan *plan, const char *only_node);
+
 #endif

@@ -1,4 +1,8 @@
 # master/spec.mk: the experiment language (parse, check, fmt, plan) and
-# the `springos check|fmt|plan` command implementations.
+# the `springos check|fmt|plan` command implementations (cmd_spec.c).
 LIB_SRCS += master/spec_lex.c master/spec_parse.c master/spec_check.c \
-	master/spec_fmt.c
+	master/spec_fmt.c master/spec_plan.c master/cmd_spec.c
+
+# The language commands on their own (what the golden tests drive).
+PROGRAMS += spec-tool
+spec-tool_SRCS := master/spec_tool.c

@@ -371,6 +371,20 @@ spec_fmt(const struct spec *spec)
 	return b.s;
 }
 
+char *
+spec_fmt_expr(const struct spec_expr *e)
+{
+	struct sbuf b = { NULL, 0, 0, 0 };
+
+	put(&b, "", 0);
+	put_expr(&b, e);
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
 /* ---- equality ---- */
 
 static int

@@ -46,4 +46,7 @@ void spec_arena_free(struct spec_arena *a);
 void *spec_alloc(struct spec_arena *a, size_t size); /* zeroed; NULL on OOM */
 char *spec_strndup(struct spec_arena *a, const char *s, size_t n);
 
+/* The canonical text of one expression (malloc'ed; NULL on OOM). */
+char *spec_fmt_expr(const struct spec_expr *e);
+
 #endif
