@@ -300,7 +300,7 @@ cmd_spec_check(const char *conf_path, int argc, char **argv)
 			    o.file, why);
 			rc = 1;
 		} else {
-			spec_plan_print_summary(stdout, &plan);
+			spec_plan_print_summary(stdout, &plan, 0);
 			spec_plan_free(&plan);
 		}
 		inv_free(&inv);
@@ -378,7 +378,7 @@ cmd_spec_plan(const char *conf_path, int argc, char **argv)
 		rc = 1;
 	} else {
 		if (o.node == NULL) {
-			spec_plan_print_summary(stdout, &plan);
+			spec_plan_print_summary(stdout, &plan, 1);
 			fputc('\n', stdout);
 		}
 		if (spec_plan_print_scenarios(stdout, l.spec, &plan, o.node) != 0) {

@@ -125,6 +125,7 @@ struct spec_stmt {
 	struct spec_expr *cond;         /* for, if */
 	struct spec_stmt *body, *els;   /* for, if; els is a block or one if */
 	int els_is_if;
+	int body_end, els_end;          /* lines of the closing braces */
 	struct spec_stmt *next;
 };
 
@@ -154,6 +155,7 @@ struct spec_class {
 	int nnetifs;
 	struct spec_stmt *scenario;
 	int has_scenario;
+	int scenario_end, end_line;  /* lines of the closing braces */
 };
 
 struct spec_nodeset {
@@ -174,13 +176,23 @@ struct spec_item {
 	struct spec_class *cls;
 	struct spec_nodeset *set;
 	struct spec_stmt *scenario;
+	int end_line;                /* top-level scenario: its closing brace */
 	struct spec_item *next;
 };
 
 struct spec_arena;
 
+/* A comment, kept so that formatting does not lose it. */
+struct spec_comment {
+	int line;
+	int own_line;  /* nothing but blanks before it on its line */
+	char *text;    /* from '#' or "//" to the end of the line */
+};
+
 struct spec {
 	struct spec_item *items;
+	struct spec_comment *comments;  /* in file order */
+	size_t ncomments;
 	struct spec_arena *arena;
 };
 
@@ -275,8 +287,9 @@ struct spec_plan {
 int spec_plan(const struct spec *spec, const struct erm_node *inv, size_t ninv,
     const char *experiment, struct spec_plan *out, char *why, size_t whylen);
 void spec_plan_free(struct spec_plan *plan);
-/* Summary: hosts and their VMs, nodes, networks and VLAN ports. */
-void spec_plan_print_summary(FILE *out, const struct spec_plan *plan);
+/* Summary: hosts and their VMs, networks and VLAN ports; verbose adds
+ * every node with its interfaces, addresses and switch ports. */
+void spec_plan_print_summary(FILE *out, const struct spec_plan *plan, int verbose);
 /* The master scenario and every node's scenario with every value the
  * plan knows resolved (only_node: just that node, NULL for all).
  * Returns 0, or -1 if only_node is not in the plan. */

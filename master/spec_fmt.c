@@ -8,7 +8,9 @@
  * blanks around binary operators; a blank line around blocks.
  * Parentheses written by the experimenter are kept (they are tree nodes),
  * and none are added: the tree already encodes precedence.  Comments are
- * not kept (they are not part of the tree). */
+ * kept: a comment on a line of its own is printed before the next thing
+ * written after it, at that thing's indentation; a comment after code
+ * stays at the end of that line. */
 #include "spec_int.h"
 
 #include <stdarg.h>
@@ -19,6 +21,8 @@ struct sbuf {
 	char *s;
 	size_t n, cap;
 	int oom;
+	const struct spec_comment *cm;  /* comments still to place */
+	size_t ncm, ci;
 };
 
 /* The output of a spec no larger than SPEC_MAX_SIZE is bounded by a
@@ -73,6 +77,29 @@ indent(struct sbuf *b, int level)
 {
 	for (int i = 0; i < level; i++)
 		put(b, "  ", 2);
+}
+
+/* Comments that came before source line `line`, on lines of their own. */
+static void
+flush_comments(struct sbuf *b, int line, int level)
+{
+	while (b->ci < b->ncm && (line <= 0 || b->cm[b->ci].line < line)) {
+		indent(b, level);
+		puts_(b, b->cm[b->ci].text);
+		put(b, "\n", 1);
+		b->ci++;
+	}
+}
+
+/* A comment at the end of source line `line`. */
+static void
+trailing_comment(struct sbuf *b, int line)
+{
+	while (b->ci < b->ncm && b->cm[b->ci].line == line && !b->cm[b->ci].own_line) {
+		put(b, "  ", 2);
+		puts_(b, b->cm[b->ci].text);
+		b->ci++;
+	}
 }
 
 static void
@@ -183,7 +210,7 @@ put_args(struct sbuf *b, const struct spec_expr *a)
 	}
 }
 
-static void put_block(struct sbuf *b, const struct spec_stmt *s, int level);
+static void put_block(struct sbuf *b, const struct spec_stmt *s, int level, int end);
 
 static void
 put_simple(struct sbuf *b, const struct spec_stmt *s)
@@ -203,19 +230,20 @@ put_if(struct sbuf *b, const struct spec_stmt *s, int level)
 	puts_(b, "if (");
 	put_expr(b, s->cond);
 	puts_(b, ") ");
-	put_block(b, s->body, level);
+	put_block(b, s->body, level, s->body_end);
 	if (s->els != NULL || s->els_is_if) {
 		puts_(b, " else ");
 		if (s->els_is_if)
 			put_if(b, s->els, level);
 		else
-			put_block(b, s->els, level);
+			put_block(b, s->els, level, s->els_end);
 	}
 }
 
 static void
 put_stmt(struct sbuf *b, const struct spec_stmt *s, int level)
 {
+	flush_comments(b, s->line, level);
 	indent(b, level);
 	switch (s->kind) {
 	case SPEC_S_NETIFIT:
@@ -274,23 +302,27 @@ put_stmt(struct sbuf *b, const struct spec_stmt *s, int level)
 			put_simple(b, s->step);
 		}
 		puts_(b, ") ");
-		put_block(b, s->body, level);
+		put_block(b, s->body, level, s->body_end);
 		break;
 	case SPEC_S_IF:
 		put_if(b, s, level);
 		break;
 	}
+	if (s->kind != SPEC_S_FOR && s->kind != SPEC_S_IF)
+		trailing_comment(b, s->line);
 	put(b, "\n", 1);
 }
 
 /* "{", the statements one level deeper, then "}" at this level (no
  * newline after it: the caller decides). */
 static void
-put_block(struct sbuf *b, const struct spec_stmt *s, int level)
+put_block(struct sbuf *b, const struct spec_stmt *s, int level, int end)
 {
 	puts_(b, "{\n");
 	for (; s != NULL; s = s->next)
 		put_stmt(b, s, level + 1);
+	if (end > 0)
+		flush_comments(b, end, level + 1);
 	indent(b, level);
 	puts_(b, "}");
 }
@@ -298,25 +330,50 @@ put_block(struct sbuf *b, const struct spec_stmt *s, int level)
 static void
 put_class(struct sbuf *b, const struct spec_class *k)
 {
-	putf(b, "nodeclass %s {\n", k->name);
-	if (k->maxvnodes)
-		putf(b, "  maxvnodes %ld\n", k->maxvnodes);
+	putf(b, "nodeclass %s {", k->name);
+	trailing_comment(b, k->line);
+	puts_(b, "\n");
+#define ATTR_START(pos) do { \
+	flush_comments(b, (pos).line, 1); \
+	indent(b, 1); \
+} while (0)
+#define ATTR_END(pos) do { \
+	trailing_comment(b, (pos).line); \
+	puts_(b, "\n"); \
+} while (0)
+	if (k->maxvnodes) {
+		ATTR_START(k->p_maxvnodes);
+		putf(b, "maxvnodes %ld", k->maxvnodes);
+		ATTR_END(k->p_maxvnodes);
+	}
 	if (k->vntype) {
-		puts_(b, "  vntype ");
+		ATTR_START(k->p_vntype);
+		puts_(b, "vntype ");
 		puts_(b, k->vntype);
-		puts_(b, "\n");
+		ATTR_END(k->p_vntype);
 	}
 #define STRATTR(field) \
-	if (k->field) { puts_(b, "  " #field " "); put_string(b, k->field); puts_(b, "\n"); }
+	if (k->field) { \
+		ATTR_START(k->p_##field); \
+		puts_(b, #field " "); \
+		put_string(b, k->field); \
+		ATTR_END(k->p_##field); \
+	}
 	STRATTR(method)
 	STRATTR(disktype)
-	if (k->partition)
-		putf(b, "  partition %ld\n", k->partition);
+	if (k->partition) {
+		ATTR_START(k->p_partition);
+		putf(b, "partition %ld", k->partition);
+		ATTR_END(k->p_partition);
+	}
 	STRATTR(ostype)
 	STRATTR(diskimage)
 #undef STRATTR
 	for (const struct spec_netif *n = k->netifs; n != NULL; n = n->next) {
-		puts_(b, "  netif media ");
+		struct spec_pos pos = { n->line, n->col };
+
+		ATTR_START(pos);
+		puts_(b, "netif media ");
 		puts_(b, n->media);
 		if (n->via >= 0)
 			putf(b, " via %ld", n->via);
@@ -324,20 +381,25 @@ put_class(struct sbuf *b, const struct spec_class *k)
 			puts_(b, " net ");
 			put_string(b, n->net);
 		}
-		puts_(b, "\n");
+		ATTR_END(pos);
 	}
 	if (k->has_scenario) {
-		puts_(b, "  scenario ");
-		put_block(b, k->scenario, 1);
+		ATTR_START(k->p_scenario);
+		puts_(b, "scenario ");
+		put_block(b, k->scenario, 1, k->scenario_end);
 		puts_(b, "\n");
 	}
+#undef ATTR_START
+#undef ATTR_END
+	if (k->end_line > 0)
+		flush_comments(b, k->end_line, 1);
 	puts_(b, "}\n");
 }
 
 char *
 spec_fmt(const struct spec *spec)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct sbuf b = { NULL, 0, 0, 0, spec->comments, spec->ncomments, 0 };
 	int prev_block = -1;
 
 	put(&b, "", 0);
@@ -346,22 +408,28 @@ spec_fmt(const struct spec *spec)
 
 		if (prev_block >= 0 && (block || prev_block))
 			puts_(&b, "\n");
+		flush_comments(&b, it->line, 0);
 		switch (it->kind) {
 		case SPEC_I_CLASS:
 			put_class(&b, it->cls);
 			break;
 		case SPEC_I_NODESET:
-			putf(&b, "nodeset %s class %s num %ld\n", it->set->name,
+			putf(&b, "nodeset %s class %s num %ld", it->set->name,
 			    it->set->class_name, it->set->num);
+			trailing_comment(&b, it->line);
+			puts_(&b, "\n");
 			break;
 		case SPEC_I_SCENARIO:
 			puts_(&b, "scenario ");
-			put_block(&b, it->scenario, 0);
+			put_block(&b, it->scenario, 0, it->end_line);
 			puts_(&b, "\n");
 			break;
 		}
 		prev_block = block;
 	}
+	if (b.ci < b.ncm && prev_block >= 0)
+		puts_(&b, "\n");
+	flush_comments(&b, 0, 0);
 	if (b.oom) {
 		free(b.s);
 		return NULL;
@@ -374,7 +442,7 @@ spec_fmt(const struct spec *spec)
 char *
 spec_fmt_expr(const struct spec_expr *e)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct sbuf b = { NULL, 0, 0, 0, NULL, 0, 0 };
 
 	put(&b, "", 0);
 	put_expr(&b, e);

@@ -27,6 +27,8 @@ struct token {
 struct token_list {
 	struct token *v;
 	size_t n, cap;
+	struct token *comments;  /* type T_EOF; space_before = own line */
+	size_t ncomments, capcomments;
 };
 
 /* Split buf into tokens (always ends with T_EOF).  Lexical errors are

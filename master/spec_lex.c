@@ -233,6 +233,7 @@ void
 spec_tokens_free(struct token_list *t)
 {
 	free(t->v);
+	free(t->comments);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -250,6 +251,22 @@ push(struct token_list *t, enum tok type, int line, int col, unsigned sp, size_t
 		t->cap = ncap;
 	}
 	t->v[t->n++] = (struct token){ type, line, col, sp, off, len };
+	return 0;
+}
+
+static int
+push_comment(struct token_list *t, int line, int col, unsigned own, size_t off, size_t len)
+{
+	if (t->ncomments == t->capcomments) {
+		size_t ncap = t->capcomments ? t->capcomments * 2 : 32;
+		struct token *nv = realloc(t->comments, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		t->comments = nv;
+		t->capcomments = ncap;
+	}
+	t->comments[t->ncomments++] = (struct token){ T_EOF, line, col, own, off, len };
 	return 0;
 }
 
@@ -331,8 +348,21 @@ spec_lex(const char *buf, size_t len, struct token_list *out, struct spec_diags 
 			continue;
 		}
 		if (c == '#' || (c == '/' && i + 1 < len && buf[i + 1] == '/')) {
+			int own = out->n == 0 || out->v[out->n - 1].type == T_NEWLINE ||
+			    out->v[out->n - 1].line != line;
+
 			while (i < len && buf[i] != '\n')
 				i++;
+			/* Trailing blanks and a CR are not part of it. */
+			{
+				size_t e = i;
+
+				while (e > start && (buf[e - 1] == ' ' || buf[e - 1] == '\t' ||
+				    buf[e - 1] == '\r'))
+					e--;
+				if (push_comment(out, line, col, (unsigned)own, start, e - start) != 0)
+					return -1;
+			}
 			sp = 1;
 			continue;
 		}

@@ -26,6 +26,7 @@ struct parser {
 	int oom;
 	int last_err_line;
 	int nerr;
+	int close_line;   /* line of the '}' that ended the last block */
 	char sbuf[SPEC_MAX_STRING + 1];
 };
 
@@ -635,6 +636,7 @@ parse_if(struct parser *p, int top)
 	p->paren--;
 	if ((s->body = parse_block(p, top, &bopen)) == NULL && p->fatal)
 		return NULL;
+	s->body_end = p->close_line;
 	if (bopen == NULL)
 		return NULL;
 	/* 'else' may start the next line. */
@@ -657,6 +659,7 @@ parse_if(struct parser *p, int top)
 	s->els = parse_block(p, top, &bopen);
 	if (bopen == NULL)
 		return NULL;
+	s->els_end = p->close_line;
 	return s;
 }
 
@@ -689,6 +692,7 @@ parse_for(struct parser *p, int top)
 	s->body = parse_block(p, top, &bopen);
 	if (bopen == NULL)
 		return NULL;
+	s->body_end = p->close_line;
 	return s;
 fail:
 	p->paren--;
@@ -807,12 +811,14 @@ parse_block(struct parser *p, int top, const struct token **open)
 		if (p->fatal)
 			break;
 		if (t->type == T_RBRACE) {
+			p->close_line = t->line;
 			advance(p);
 			break;
 		}
 		if (t->type == T_EOF || starts_toplevel(p, t)) {
 			/* Report at the end (or at the next class), naming
 			 * where the block began. */
+			p->close_line = t->line;
 			p->last_err_line = 0;
 			close_with(p, T_RBRACE, o);
 			break;
@@ -1055,6 +1061,7 @@ parse_attr(struct parser *p, struct spec_class *c)
 		c->scenario = parse_block(p, 0, &open);
 		if (open == NULL)
 			return -1;
+		c->scenario_end = p->close_line;
 		c->has_scenario = 1;
 		return 0;
 	}
@@ -1099,12 +1106,14 @@ parse_class(struct parser *p)
 		if (p->fatal)
 			return c;
 		if (t->type == T_RBRACE) {
+			c->end_line = t->line;
 			advance(p);
 			return c;
 		}
 		if (t->type == T_EOF || starts_toplevel(p, t)) {
 			p->last_err_line = 0;
 			close_with(p, T_RBRACE, open);
+			c->end_line = t->line;
 			return c;
 		}
 		if (parse_attr(p, c) != 0) {
@@ -1223,6 +1232,7 @@ spec_parse(const char *buf, size_t len, struct spec **out, struct spec_diags *di
 				skip_line(&p);
 				continue;
 			}
+			it->end_line = p.close_line;
 		} else if (t->type == T_RBRACE) {
 			error_at(&p, t, "unexpected '}' (no '{' is open)");
 			advance(&p);
@@ -1250,6 +1260,21 @@ spec_parse(const char *buf, size_t len, struct spec **out, struct spec_diags *di
 				skip_line(&p);
 			}
 		}
+	}
+	if (!p.oom && toks.ncomments > 0) {
+		spec->comments = spec_alloc(spec->arena, toks.ncomments * sizeof(*spec->comments));
+		if (spec->comments == NULL)
+			p.oom = 1;
+		for (size_t i = 0; !p.oom && i < toks.ncomments; i++) {
+			const struct token *c = &toks.comments[i];
+
+			spec->comments[i].line = c->line;
+			spec->comments[i].own_line = (int)c->space_before;
+			spec->comments[i].text = spec_strndup(spec->arena, buf + c->off, c->len);
+			if (spec->comments[i].text == NULL)
+				p.oom = 1;
+		}
+		spec->ncomments = toks.ncomments;
 	}
 	spec_tokens_free(&toks);
 	if (p.oom) {

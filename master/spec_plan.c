@@ -511,7 +511,7 @@ port_text(const struct spec_plan *plan, const struct spec_plan_node *n, int ni, 
 }
 
 void
-spec_plan_print_summary(FILE *out, const struct spec_plan *plan)
+spec_plan_print_summary(FILE *out, const struct spec_plan *plan, int verbose)
 {
 	size_t nphys = 0, nvm = 0, nhosts = 0;
 	char buf[256], a[32];
@@ -540,8 +540,18 @@ spec_plan_print_summary(FILE *out, const struct spec_plan *plan)
 				fprintf(out, " %s", plan->nodes[j].node->name);
 		fputc('\n', out);
 	}
-	fputs("nodes:\n", out);
-	for (size_t i = 0; i < plan->n; i++) {
+	if (!verbose) {
+		for (size_t i = 0; i < plan->n; i++) {
+			const struct spec_plan_node *n = &plan->nodes[i];
+
+			if (n->host < 0 && n->vmclass == NULL)
+				fprintf(out, "  node %s: %s\n", n->node->name,
+				    role(plan, n, buf, sizeof(buf)));
+		}
+	}
+	if (verbose)
+		fputs("nodes:\n", out);
+	for (size_t i = 0; verbose && i < plan->n; i++) {
 		const struct spec_plan_node *n = &plan->nodes[i];
 		int ni = 0;
 
