@@ -6,6 +6,7 @@
  * before the nodeclass that defines it. */
 #include "spec_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,7 +239,10 @@ check_node_ref(struct checker *c, const struct spec_expr *e, int *ok)
 		long long ix;
 
 		if (s == NULL) {
-			if (cls_get(c, e->a->str) != NULL)
+			if (var_defined(c, e->a->str))
+				ERR(c, e->a->line, e->a->col, "'%s' is a variable: only node sets and "
+				    "netif can be indexed", e->a->str);
+			else if (cls_get(c, e->a->str) != NULL)
 				ERR(c, e->a->line, e->a->col, "'%s' is a class; index a node set "
 				    "(nodeset NAME class %s ...)", e->a->str, e->a->str);
 			else
@@ -321,6 +325,10 @@ check_path(struct checker *c, const struct spec_expr *e)
 		if (strcmp(e->str, "name") != 0 && strcmp(e->str, "index") != 0)
 			ERR(c, e->line, e->col, "unknown field '%s' of a node (expected name, index "
 			    "or netif[i])", e->str);
+		return;
+	}
+	if (e->a->kind == SPEC_E_FIELD && strcmp(e->a->str, "netif") == 0) {
+		ERR(c, e->a->line, e->a->col, "netif needs an index: netif[i].%s", e->str);
 		return;
 	}
 	if (e->a->kind == SPEC_E_NAME && set_get(c, e->a->str) != NULL) {
@@ -619,16 +627,16 @@ check_class(struct checker *c, const struct spec_class *k)
 		if (k->maxvnodes == 0)
 			ERR(c, k->line, k->col, "VM nodeclass '%s' needs maxvnodes (how many of its "
 			    "VMs one host runs)", k->name);
-		if (k->p_method.line)
+		if (k->method != NULL)
 			ERR(c, k->p_method.line, k->p_method.col, "'method' is for physical classes; "
 			    "'%s' is a VM class (it has vntype)", k->name);
-		if (k->p_partition.line)
+		if (k->partition != 0)
 			ERR(c, k->p_partition.line, k->p_partition.col, "'partition' is for physical "
 			    "classes; '%s' is a VM class (it has vntype)", k->name);
-		if (k->p_disktype.line)
+		if (k->disktype != NULL)
 			ERR(c, k->p_disktype.line, k->p_disktype.col, "'disktype' is for physical "
 			    "classes; '%s' is a VM class (it has vntype)", k->name);
-	} else if (k->p_maxvnodes.line) {
+	} else if (k->maxvnodes != 0) {
 		ERR(c, k->p_maxvnodes.line, k->p_maxvnodes.col, "maxvnodes without vntype: "
 		    "nodeclass '%s' is not a VM class", k->name);
 	}
@@ -738,40 +746,55 @@ out:
 
 /* ---- demand ---- */
 
+/* Name maps keep the demand of a spec with many thousands of classes
+ * and sets linear. */
+struct demand_ctx {
+	struct spec_demand *d;
+	size_t ccap, ncap;
+	struct name_map classes;   /* name -> class */
+	struct name_map entries;   /* class name -> entry index + 1 */
+	struct name_map nets;      /* net -> 1 */
+};
+
 static struct spec_demand_class *
-demand_entry(struct spec_demand *d, const struct spec_class *k, size_t *cap)
+demand_entry(struct demand_ctx *c, const struct spec_class *k)
 {
-	for (size_t i = 0; i < d->nclasses; i++)
-		if (d->classes[i].cls == k)
-			return &d->classes[i];
-	if (d->nclasses == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
+	struct spec_demand *d = c->d;
+	uintptr_t ix = (uintptr_t)map_get(&c->entries, k->name);
+
+	if (ix != 0)
+		return &d->classes[ix - 1];
+	if (d->nclasses == c->ccap) {
+		size_t ncap = c->ccap ? c->ccap * 2 : 8;
 		struct spec_demand_class *nv = realloc(d->classes, ncap * sizeof(*nv));
 
 		if (nv == NULL)
 			return NULL;
 		d->classes = nv;
-		*cap = ncap;
+		c->ccap = ncap;
 	}
+	map_put(&c->entries, k->name, (const void *)(uintptr_t)(d->nclasses + 1));
 	d->classes[d->nclasses] = (struct spec_demand_class){ k, 0, 0 };
 	return &d->classes[d->nclasses++];
 }
 
 static int
-add_net(struct spec_demand *d, const char *net, size_t *cap)
+add_net(struct demand_ctx *c, const char *net)
 {
-	for (size_t i = 0; i < d->nnets; i++)
-		if (strcmp(d->nets[i], net) == 0)
-			return 0;
-	if (d->nnets == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
+	struct spec_demand *d = c->d;
+
+	if (map_get(&c->nets, net) != NULL)
+		return 0;
+	if (d->nnets == c->ncap) {
+		size_t ncap = c->ncap ? c->ncap * 2 : 8;
 		const char **nv = realloc(d->nets, ncap * sizeof(*nv));
 
 		if (nv == NULL)
 			return -1;
 		d->nets = nv;
-		*cap = ncap;
+		c->ncap = ncap;
 	}
+	map_put(&c->nets, net, net);
 	d->nets[d->nnets++] = net;
 	return 0;
 }
@@ -779,19 +802,34 @@ add_net(struct spec_demand *d, const char *net, size_t *cap)
 int
 spec_demand(const struct spec *spec, struct spec_demand *d)
 {
-	size_t ccap = 0, ncap = 0;
+	struct demand_ctx c;
+	size_t nitems = 0, nnetifs = 0;
+	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	for (const struct spec_item *it = spec->items; it != NULL; it = it->next) {
+		nitems++;
+		if (it->kind == SPEC_I_CLASS)
+			nnetifs += (size_t)it->cls->nnetifs;
+	}
+	if (map_init(&c.classes, nitems) != 0 || map_init(&c.entries, nitems) != 0 ||
+	    map_init(&c.nets, nnetifs) != 0)
+		goto out;
+	for (const struct spec_item *it = spec->items; it != NULL; it = it->next)
+		if (it->kind == SPEC_I_CLASS)
+			map_put(&c.classes, it->cls->name, it->cls);
 	for (const struct spec_item *it = spec->items; it != NULL; it = it->next) {
 		const struct spec_class *k;
 		struct spec_demand_class *e;
 
 		if (it->kind != SPEC_I_NODESET)
 			continue;
-		if ((k = spec_class_find(spec, it->set->class_name)) == NULL)
+		if ((k = map_get(&c.classes, it->set->class_name)) == NULL)
 			continue;
-		if ((e = demand_entry(d, k, &ccap)) == NULL)
-			goto oom;
+		if ((e = demand_entry(&c, k)) == NULL)
+			goto out;
 		e->nodes += it->set->num;
 	}
 	/* VM classes add their hosts to the host class's physical nodes. */
@@ -801,12 +839,12 @@ spec_demand(const struct spec *spec, struct spec_demand *d)
 		long hosts;
 
 		if (k->vntype == NULL || k->maxvnodes <= 0 ||
-		    (h = spec_class_find(spec, k->vntype)) == NULL)
+		    (h = map_get(&c.classes, k->vntype)) == NULL || h->vntype != NULL)
 			continue;
 		hosts = (d->classes[i].nodes + k->maxvnodes - 1) / k->maxvnodes;
 		d->classes[i].hosts = hosts;
-		if ((e = demand_entry(d, h, &ccap)) == NULL)
-			goto oom;
+		if ((e = demand_entry(&c, h)) == NULL)
+			goto out;
 		e->hosts += hosts;
 	}
 	for (size_t i = 0; i < d->nclasses; i++) {
@@ -817,13 +855,17 @@ spec_demand(const struct spec *spec, struct spec_demand *d)
 		else
 			d->physical += d->classes[i].nodes + d->classes[i].hosts;
 		for (const struct spec_netif *n = k->netifs; n != NULL; n = n->next)
-			if (n->net != NULL && add_net(d, n->net, &ncap) != 0)
-				goto oom;
+			if (n->net != NULL && add_net(&c, n->net) != 0)
+				goto out;
 	}
-	return 0;
-oom:
-	spec_demand_free(d);
-	return -1;
+	rc = 0;
+out:
+	map_free(&c.classes);
+	map_free(&c.entries);
+	map_free(&c.nets);
+	if (rc != 0)
+		spec_demand_free(d);
+	return rc;
 }
 
 void

@@ -242,6 +242,9 @@ int_value(struct parser *p, const struct token *t, long long *out)
 	char tmp[32];
 	char *end;
 
+	for (size_t i = 0; i < t->len; i++)
+		if (p->buf[t->off + i] < '0' || p->buf[t->off + i] > '9')
+			return -1; /* "4x": the lexer reported it */
 	if (t->len >= sizeof(tmp)) {
 		error_at(p, t, "integer too large: %.*s...", 20, p->buf + t->off);
 		return -1;
