@@ -896,6 +896,10 @@ spec_demand_print(FILE *out, const struct spec_demand *d)
 	}
 	fprintf(out, "  total: %ld physical node%s, %ld VM%s\n", d->physical,
 	    d->physical == 1 ? "" : "s", d->vms, d->vms == 1 ? "" : "s");
+	if (d->nnets == 0) {
+		fputs("  experiment networks: none\n", out);
+		return;
+	}
 	fprintf(out, "  experiment networks: %zu (", d->nnets);
 	for (size_t i = 0; i < d->nnets; i++)
 		fprintf(out, "%s\"%s\"", i ? ", " : "", d->nets[i]);

@@ -570,7 +570,7 @@ spec_plan_print_summary(FILE *out, const struct spec_plan *plan, int verbose)
 			}
 		}
 	}
-	fputs("networks:\n", out);
+	fputs(plan->nnets ? "networks:\n" : "networks: none\n", out);
 	for (size_t k = 0; k < plan->nnets; k++) {
 		size_t nports = 0;
 
@@ -626,8 +626,10 @@ struct evalctx {
 	const struct spec_plan_node *self;  /* NULL: the master */
 	struct var *vars;
 	size_t nvars, capvars;
-	struct binding *binds;
+	struct binding *binds;      /* every value the master sends, in order */
 	size_t nbinds, capbinds;
+	struct var *recvd;          /* per node: how often it received NAME */
+	size_t nrecvd, caprecvd;
 	long iterations;
 	FILE *out;
 };
@@ -776,6 +778,15 @@ set_member(const struct spec_plan *plan, const char *set, long long index)
 }
 
 static struct val eval(struct evalctx *c, const struct spec_expr *e);
+
+static int
+has_top(const struct spec *spec)
+{
+	for (const struct spec_item *it = spec->items; it != NULL; it = it->next)
+		if (it->kind == SPEC_I_SCENARIO)
+			return 1;
+	return 0;
+}
 
 /* A node reference: self or SET[i]; NULL with *err set otherwise. */
 static const struct spec_plan_node *
@@ -1150,13 +1161,38 @@ run_simple(struct evalctx *c, const struct spec_stmt *s)
 	vfree(&v);
 }
 
+/* The nth value (0-based) the master sends as `name` to `set`: a node's
+ * first "recv name" gets the first, its second the second, and so on. */
 static const struct binding *
-binding_find(struct evalctx *c, const struct spec_nodeset *set, const char *name)
+binding_find(struct evalctx *c, const struct spec_nodeset *set, const char *name, long nth)
 {
 	for (size_t i = 0; i < c->nbinds; i++)
-		if (c->binds[i].set == set && strcmp(c->binds[i].name, name) == 0)
+		if (c->binds[i].set == set && strcmp(c->binds[i].name, name) == 0 && nth-- == 0)
 			return &c->binds[i];
 	return NULL;
+}
+
+/* How many times this node has received `name` so far (then counts this
+ * one). */
+static long
+recv_count(struct evalctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nrecvd; i++)
+		if (strcmp(c->recvd[i].name, name) == 0)
+			return c->recvd[i].v.i++;
+	if (c->nrecvd == c->caprecvd) {
+		size_t ncap = c->caprecvd ? c->caprecvd * 2 : 8;
+		struct var *nv = realloc(c->recvd, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return 0;
+		c->recvd = nv;
+		c->caprecvd = ncap;
+	}
+	c->recvd[c->nrecvd].name = name;
+	c->recvd[c->nrecvd].v = vint(1);
+	c->nrecvd++;
+	return 0;
 }
 
 static void
@@ -1189,8 +1225,7 @@ run_stmt(struct evalctx *c, const struct spec_stmt *s, int level)
 			const struct spec_nodeset *set = spec_nodeset_find(c->spec, s->set);
 
 			fprintf(out, "send %s %s ", s->set, s->name);
-			if (set != NULL && binding_find(c, set, s->name) == NULL &&
-			    c->nbinds < 100000) {
+			if (set != NULL && c->nbinds < 100000) {
 				if (c->nbinds == c->capbinds) {
 					size_t ncap = c->capbinds ? c->capbinds * 2 : 16;
 					struct binding *nb = realloc(c->binds, ncap * sizeof(*nb));
@@ -1223,8 +1258,9 @@ run_stmt(struct evalctx *c, const struct spec_stmt *s, int level)
 			return;
 		}
 		{
+			long nth = recv_count(c, s->name);
 			const struct binding *b = c->self && c->self->set ?
-			    binding_find(c, c->self->set, s->name) : NULL;
+			    binding_find(c, c->self->set, s->name, nth) : NULL;
 
 			fprintf(out, "recv %s", s->name);
 			if (b != NULL) {
@@ -1232,7 +1268,9 @@ run_stmt(struct evalctx *c, const struct spec_stmt *s, int level)
 				put_val(out, &b->v);
 				var_set(c, s->name, vcopy(&b->v));
 			} else {
-				fputs("  # value sent at run time", out);
+				fputs(has_top(c->spec) ?
+				    "  # the master scenario never sends it: this waits forever" :
+				    "  # no master scenario sends it", out);
 				var_set(c, s->name, vfmt(V_UNK, "%s", s->name));
 			}
 			fputc('\n', out);
@@ -1349,6 +1387,7 @@ spec_plan_print_scenarios(FILE *out, const struct spec *spec, const struct spec_
 		fprintf(out, "\nnode %s (%s):\n", n->node->name, role(plan, n, buf, sizeof(buf)));
 		c.self = n;
 		c.iterations = 0;
+		c.nrecvd = 0;
 		if (!n->cls->has_scenario)
 			fputs("  # no scenario\n", out);
 		run_block(&c, n->cls->scenario, 1);
@@ -1358,5 +1397,6 @@ spec_plan_print_scenarios(FILE *out, const struct spec *spec, const struct spec_
 		vfree(&c.binds[i].v);
 	free(c.binds);
 	free(c.vars);
+	free(c.recvd);
 	return found ? 0 : -1;
 }
