@@ -10,3 +10,7 @@ spec-tool_SRCS := master/spec_tool.c
 UNIT_TESTS += test_spec
 test_spec_SRCS := tests/unit/test_spec.c
 test_spec_LIBS := -lcmocka
+
+FUZZERS += fuzz_spec
+fuzz_spec_SRCS := tests/fuzz/fuzz_spec.c master/spec_lex.c master/spec_parse.c \
+	master/spec_check.c master/spec_fmt.c master/spec_plan.c lib/util.c
