@@ -353,9 +353,12 @@ spec_lex(const char *buf, size_t len, struct token_list *out, struct spec_diags 
 
 			while (i < len && buf[i] != '\n')
 				i++;
-			/* Trailing blanks and a CR are not part of it. */
+			/* Trailing blanks and a CR are not part of it; nor is
+			 * anything from a NUL byte on (comments are kept as C
+			 * strings). */
 			{
-				size_t e = i;
+				const char *nul = memchr(buf + start, '\0', i - start);
+				size_t e = nul ? (size_t)(nul - buf) : i;
 
 				while (e > start && (buf[e - 1] == ' ' || buf[e - 1] == '\t' ||
 				    buf[e - 1] == '\r'))
