@@ -135,15 +135,6 @@ spec_top_scenario(const struct spec *spec)
 	return NULL;
 }
 
-static int
-has_top_scenario(const struct spec *spec)
-{
-	for (const struct spec_item *it = spec->items; it != NULL; it = it->next)
-		if (it->kind == SPEC_I_SCENARIO)
-			return 1;
-	return 0;
-}
-
 /* ---- checking ---- */
 
 struct checker {
@@ -156,6 +147,10 @@ struct checker {
 	const struct spec_class *cls;
 	const char **vars;
 	size_t nvars, capvars;
+	int has_top;   /* the spec has a top-level scenario */
+	struct name_map sent_any, sent_cls;
+	char **keys;
+	size_t nkeys, capkeys;
 };
 
 #define ERR(c, l, col, ...) do { \
@@ -407,24 +402,64 @@ check_expr(struct checker *c, const struct spec_expr *e)
 	}
 }
 
-/* Does a top-level scenario send `name` to a node set of class cls? */
-static int
-top_sends(const struct spec_stmt *s, const char *name, struct checker *c,
-    const struct spec_class *cls, int any_set)
+/* What the top-level scenario sends, indexed once (a spec with thousands
+ * of classes and sends stays linear): sent_any holds every value name,
+ * sent_cls every "CLASS\x01NAME" pair. */
+static void
+index_sends(struct checker *c, const struct spec_stmt *s)
 {
 	for (; s != NULL; s = s->next) {
-		if (s->kind == SPEC_S_SEND && s->name != NULL && strcmp(s->name, name) == 0) {
+		if (s->kind == SPEC_S_SEND && s->name != NULL) {
 			const struct spec_nodeset *set = set_get(c, s->set);
+			size_t n;
+			char *k;
 
-			if (any_set || (set != NULL && cls_get(c, set->class_name) == cls))
-				return 1;
+			if (map_get(&c->sent_any, s->name) == NULL)
+				map_put(&c->sent_any, s->name, s);
+			if (set != NULL && c->nkeys < c->capkeys) {
+				n = strlen(set->class_name) + strlen(s->name) + 2;
+				if ((k = malloc(n)) != NULL) {
+					snprintf(k, n, "%s\x01%s", set->class_name, s->name);
+					if (map_get(&c->sent_cls, k) == NULL) {
+						map_put(&c->sent_cls, k, s);
+						c->keys[c->nkeys++] = k;
+					} else {
+						free(k);
+					}
+				}
+			}
 		}
-		if ((s->init && top_sends(s->init, name, c, cls, any_set)) ||
-		    top_sends(s->body, name, c, cls, any_set) ||
-		    (s->els && top_sends(s->els, name, c, cls, any_set)))
-			return 1;
+		index_sends(c, s->body);
+		if (s->els)
+			index_sends(c, s->els);
 	}
-	return 0;
+}
+
+static size_t
+count_sends(const struct spec_stmt *s)
+{
+	size_t n = 0;
+
+	for (; s != NULL; s = s->next) {
+		n += s->kind == SPEC_S_SEND;
+		n += count_sends(s->body);
+		if (s->els)
+			n += count_sends(s->els);
+	}
+	return n;
+}
+
+/* Does the top-level scenario send `name` to a node set of class cls
+ * (or, with any_set, to any set)? */
+static int
+top_sends(struct checker *c, const char *name, const struct spec_class *cls, int any_set)
+{
+	char k[2 * (SPEC_MAX_NAME + 1) + 2];
+
+	if (any_set)
+		return map_get(&c->sent_any, name) != NULL;
+	snprintf(k, sizeof(k), "%s\x01%s", cls->name, name);
+	return map_get(&c->sent_cls, k) != NULL;
 }
 
 /* Node-side: does class scenario s receive `name`? */
@@ -554,11 +589,11 @@ check_stmt(struct checker *c, const struct spec_stmt *s)
 			}
 			return;
 		}
-		if (!has_top_scenario(c->spec))
+		if (!c->has_top)
 			WARN(c, s->name_line, s->name_col, "recv '%s': there is no top-level "
 			    "scenario to send it, nodes will wait for it", s->name);
-		else if (!top_sends(spec_top_scenario(c->spec), s->name, c, c->cls, 0)) {
-			if (top_sends(spec_top_scenario(c->spec), s->name, c, c->cls, 1))
+		else if (!top_sends(c, s->name, c->cls, 0)) {
+			if (top_sends(c, s->name, c->cls, 1))
 				ERR(c, s->name_line, s->name_col, "recv '%s': the top-level scenario "
 				    "sends '%s' only to node sets of other classes than '%s'",
 				    s->name, s->name, c->cls->name);
@@ -725,6 +760,18 @@ spec_check(const struct spec *spec, struct spec_diags *diags)
 				first_top = it;
 		}
 	}
+	c.has_top = first_top != NULL;
+	if (first_top != NULL) {
+		size_t n = count_sends(first_top->scenario);
+
+		if (map_init(&c.sent_any, n) != 0 || map_init(&c.sent_cls, n) != 0 ||
+		    (c.keys = calloc(n + 1, sizeof(*c.keys))) == NULL) {
+			ERR(&c, 0, 0, "out of memory while checking");
+			goto out;
+		}
+		c.capkeys = n;
+		index_sends(&c, first_top->scenario);
+	}
 	for (const struct spec_item *it = spec->items; it != NULL; it = it->next) {
 		if (it->kind == SPEC_I_CLASS) {
 			if (map_get(&c.classes, it->cls->name) == it->cls)
@@ -740,6 +787,11 @@ spec_check(const struct spec *spec, struct spec_diags *diags)
 out:
 	map_free(&c.classes);
 	map_free(&c.sets);
+	map_free(&c.sent_any);
+	map_free(&c.sent_cls);
+	for (size_t i = 0; i < c.nkeys; i++)
+		free(c.keys[i]);
+	free(c.keys);
 	free(c.vars);
 	return c.nerr;
 }

@@ -4,6 +4,7 @@
 #define SPRINGOS_SPEC_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "spec.h"
 
@@ -17,11 +18,13 @@ enum tok {
 	T_ERROR, /* a byte the lexer could not use; already reported */
 };
 
+/* 20 bytes: a 10 MB spec has millions of tokens.  Offsets fit in 32
+ * bits because a spec is at most SPEC_MAX_SIZE bytes. */
 struct token {
-	enum tok type;
+	uint32_t off, len;     /* raw text in the source */
 	int line, col;
-	unsigned space_before; /* whitespace or line start precedes it */
-	size_t off, len;       /* raw text in the source */
+	uint8_t type;          /* enum tok */
+	uint8_t space_before;  /* whitespace or line start precedes it */
 };
 
 struct token_list {

@@ -250,7 +250,8 @@ push(struct token_list *t, enum tok type, int line, int col, unsigned sp, size_t
 		t->v = nv;
 		t->cap = ncap;
 	}
-	t->v[t->n++] = (struct token){ type, line, col, sp, off, len };
+	t->v[t->n++] = (struct token){ .off = (uint32_t)off, .len = (uint32_t)len,
+	    .line = line, .col = col, .type = (uint8_t)type, .space_before = (uint8_t)sp };
 	return 0;
 }
 
@@ -266,7 +267,9 @@ push_comment(struct token_list *t, int line, int col, unsigned own, size_t off, 
 		t->comments = nv;
 		t->capcomments = ncap;
 	}
-	t->comments[t->ncomments++] = (struct token){ T_EOF, line, col, own, off, len };
+	t->comments[t->ncomments++] = (struct token){ .off = (uint32_t)off,
+	    .len = (uint32_t)len, .line = line, .col = col, .type = T_EOF,
+	    .space_before = (uint8_t)own };
 	return 0;
 }
 
