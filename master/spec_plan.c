@@ -574,8 +574,8 @@ spec_plan_print_summary(FILE *out, const struct spec_plan *plan, int verbose)
 	for (size_t k = 0; k < plan->nnets; k++) {
 		size_t nports = 0;
 
-		fprintf(out, "  \"%s\": VLAN %zu, 10.%zu.0.0/16, switch ports:", plan->nets[k],
-		    k + 1, k + 1);
+		fprintf(out, "  \"%s\": 10.%zu.0.0/16, one VLAN over switch ports", plan->nets[k],
+		    k + 1);
 		/* Physical ports only: a VM's port is its host's. */
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct spec_plan_node *n = &plan->nodes[i];

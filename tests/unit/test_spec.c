@@ -670,7 +670,7 @@ test_plan_seed(void **state)
 	/* _launchvnodes is 8 on each host: linux00 .. linux07. */
 	assert_non_null(strstr(out, "\"-x\" \"/root/vmware/linux07/linux.cfg\"\n"));
 	assert_null(strstr(out, "linux08"));
-	assert_non_null(strstr(out, "  \"ethnet-0\": VLAN 1, 10.1.0.0/16, switch ports: sw:1 sw:3 "
+	assert_non_null(strstr(out, "  \"ethnet-0\": 10.1.0.0/16, one VLAN over switch ports sw:1 sw:3 "
 	    "sw:5 sw:7 sw:9 sw:13\n"));
 	free(out);
 }
