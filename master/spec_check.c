@@ -643,6 +643,63 @@ check_scenario(struct checker *c, const struct spec_class *cls, const struct spe
 	check_block(c, s);
 }
 
+/* Interface ni of class k; host is k's (valid) host class or NULL.  A VM
+ * interface without via is bridged to the host interface with its own
+ * number. */
+static void
+check_netif(struct checker *c, const struct spec_class *k, const struct spec_class *host,
+    const struct spec_netif *n, long ni)
+{
+	long via = n->via >= 0 ? n->via : ni;
+	long mi = 0;
+
+	if (n->via >= 0 && k->vntype == NULL) {
+		ERR(c, n->via_line, n->via_col, "'via' is only for VM classes (nodeclass "
+		    "'%s' has no vntype)", k->name);
+		return;
+	}
+	if (k->vntype == NULL || host == NULL)
+		return;
+	if (via >= host->nnetifs) {
+		if (n->via < 0) {
+			if (n->net != NULL)
+				ERR(c, n->line, n->col, "netif %ld of VM class '%s' has no via, so it "
+				    "is bridged to host interface %ld, but host class '%s' has %d "
+				    "interface%s", ni, k->name, ni, host->name, host->nnetifs,
+				    host->nnetifs == 1 ? "" : "s");
+		} else if (host->nnetifs == 0) {
+			ERR(c, n->via_line, n->via_col, "via %ld out of range: host class '%s' "
+			    "has no interfaces", n->via, host->name);
+		} else {
+			ERR(c, n->via_line, n->via_col, "via %ld out of range: host class '%s' "
+			    "has %d interface%s (0..%d)", n->via, host->name, host->nnetifs,
+			    host->nnetifs == 1 ? "" : "s", host->nnetifs - 1);
+		}
+		return;
+	}
+	/* One host interface is one switch port in one VLAN. */
+	for (const struct spec_netif *m = k->netifs; m != n; m = m->next, mi++) {
+		long mvia = m->via >= 0 ? m->via : mi;
+
+		if (mvia == via && n->net && m->net && strcmp(m->net, n->net) != 0) {
+			ERR(c, n->net_line, n->net_col, "netif via %ld joins \"%s\" but the netif "
+			    "at line %d, also via %ld, joins \"%s\": a host interface carries one "
+			    "network", via, n->net, m->line, via, m->net);
+			return;
+		}
+	}
+	if (n->net != NULL) {
+		const struct spec_netif *h = host->netifs;
+
+		for (long i = 0; i < via && h != NULL; i++)
+			h = h->next;
+		if (h != NULL && h->net != NULL && strcmp(h->net, n->net) != 0)
+			ERR(c, n->net_line, n->net_col, "netif via %ld joins \"%s\" but interface "
+			    "%ld of host class '%s' joins \"%s\"", via, n->net, via, host->name,
+			    h->net);
+	}
+}
+
 static void
 check_class(struct checker *c, const struct spec_class *k)
 {
@@ -679,42 +736,11 @@ check_class(struct checker *c, const struct spec_class *k)
 	    strcmp(k->method, "diskless") != 0)
 		ERR(c, k->p_method.line, k->p_method.col, "unknown method \"%s\" (expected \"HDD\" "
 		    "or \"diskless\")", k->method);
-	for (const struct spec_netif *n = k->netifs; n != NULL; n = n->next) {
-		if (n->via < 0)
-			continue;
-		if (k->vntype == NULL) {
-			ERR(c, n->via_line, n->via_col, "'via' is only for VM classes (nodeclass "
-			    "'%s' has no vntype)", k->name);
-			continue;
-		}
-		if (host != NULL && n->via >= host->nnetifs) {
-			if (host->nnetifs == 0)
-				ERR(c, n->via_line, n->via_col, "via %ld out of range: host class '%s' "
-				    "has no interfaces", n->via, host->name);
-			else
-				ERR(c, n->via_line, n->via_col, "via %ld out of range: host class '%s' "
-				    "has %d interface%s (0..%d)", n->via, host->name, host->nnetifs,
-				    host->nnetifs == 1 ? "" : "s", host->nnetifs - 1);
-			continue;
-		}
-		/* One host interface is one switch port in one VLAN. */
-		for (const struct spec_netif *m = k->netifs; m != n; m = m->next)
-			if (m->via == n->via && n->net && m->net && strcmp(m->net, n->net) != 0) {
-				ERR(c, n->net_line, n->net_col, "netif via %ld joins \"%s\" but the "
-				    "netif at line %d, also via %ld, joins \"%s\": a host interface "
-				    "carries one network", n->via, n->net, m->line, m->via, m->net);
-				break;
-			}
-		if (host != NULL && n->net != NULL) {
-			const struct spec_netif *h = host->netifs;
+	{
+		long ni = 0;
 
-			for (long i = 0; i < n->via && h != NULL; i++)
-				h = h->next;
-			if (h != NULL && h->net != NULL && strcmp(h->net, n->net) != 0)
-				ERR(c, n->net_line, n->net_col, "netif via %ld joins \"%s\" but "
-				    "interface %ld of host class '%s' joins \"%s\"", n->via, n->net,
-				    n->via, host->name, h->net);
-		}
+		for (const struct spec_netif *n = k->netifs; n != NULL; n = n->next, ni++)
+			check_netif(c, k, host, n, ni);
 	}
 	if (k->has_scenario)
 		check_scenario(c, k, k->scenario);

@@ -37,6 +37,14 @@ say(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The host interface a VM interface is bridged to: its via, or by
+ * default the host interface with the same number. */
+static long
+via_of(const struct spec_netif *f, long index)
+{
+	return f->via >= 0 ? f->via : index;
+}
+
 static const struct erm_iface *
 iface(const struct erm_node *n, long index)
 {
@@ -186,12 +194,14 @@ place_vm_class(struct planner *p, const struct spec_class *v, long need,
 		}
 		/* Every host interface a VM is bridged to must be cabled. */
 		r = NULL;
-		for (const struct spec_netif *f = v->netifs; f != NULL; f = f->next) {
-			const struct erm_iface *e = iface(n, f->via < 0 ? 0 : f->via);
+		long fi = 0;
+
+		for (const struct spec_netif *f = v->netifs; f != NULL; f = f->next, fi++) {
+			const struct erm_iface *e = iface(n, via_of(f, fi));
 
 			if (f->net != NULL && (e == NULL || e->sw[0] == '\0')) {
 				snprintf(buf, sizeof(buf), "host %s netif%ld (via of class %s) is not "
-				    "cabled to a switch", n->name, f->via < 0 ? 0 : f->via, v->name);
+				    "cabled to a switch", n->name, via_of(f, fi), v->name);
 				r = buf;
 				break;
 			}
@@ -339,12 +349,16 @@ assign_networks(struct planner *p)
 
 			/* A host interface without its own network carries
 			 * that of the VMs bridged to it. */
-			if (net == NULL && n->vmclass != NULL)
-				for (const struct spec_netif *g = n->vmclass->netifs; g; g = g->next)
-					if ((g->via < 0 ? 0 : g->via) == ni && g->net) {
+			if (net == NULL && n->vmclass != NULL) {
+				long gi = 0;
+
+				for (const struct spec_netif *g = n->vmclass->netifs; g;
+				    g = g->next, gi++)
+					if (via_of(g, gi) == ni && g->net) {
 						net = g->net;
 						break;
 					}
+			}
 			if (net == NULL)
 				continue;
 			n->net[ni] = net_index(plan, net, &cap);
@@ -498,7 +512,7 @@ port_text(const struct spec_plan *plan, const struct spec_plan_node *n, int ni, 
 
 		for (const struct spec_netif *f = n->cls->netifs; f; f = f->next, k++)
 			if (k == ni)
-				hi = f->via < 0 ? 0 : f->via;
+				hi = via_of(f, k);
 		phys = plan->nodes[n->host].node;
 	}
 	e = iface(phys, hi);
@@ -1037,8 +1051,9 @@ eval_binop(struct evalctx *c, const struct spec_expr *e)
 		}
 		r = ovf ? vfmt(V_ERR, "integer overflow") : vint(z);
 	} else {
-		r = vfmt(V_ERR, "'%s' of a string and an integer: use toString()",
-		    e->op == SPEC_OP_ADD ? "+" : "comparison");
+		r = vfmt(V_ERR, e->op == SPEC_OP_ADD ?
+		    "'+' of a string and an integer: use toString()" :
+		    "an operator between a string and an integer");
 	}
 	vfree(&a);
 	vfree(&b);

@@ -255,6 +255,28 @@ static const struct spec_case cases[] = {
 	    "3:3: error: 'netifit' runs on nodes: it is not allowed in the top-level scenario\n" },
 	{ "sem_loop_and_branches_ok", "nodeclass a {\n  netif media fe net \"n\"\n  scenario {\n    for (i = 0; i < 3; i++) {\n      if (i == 1) {\n        wake \"a\" \"b\" toString(i)\n      } else if (i == 2) {\n        sleep 1\n      } else {\n        print len(self.name) netaddr(self.netif[0].ipaddr) mask(self.netif[0].ipaddr)\n      }\n    }\n  }\n}\n", NULL,
 	    "" },
+	{ "syn_too_many_interfaces", "nodeclass a {\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n  netif media e\n}\n", NULL,
+	    "18:3: error: too many interfaces in nodeclass 'a' (limit 16)\n" },
+	{ "syn_attribute_expected", "nodeclass a {\n  \"ostype\"\n}\n", NULL,
+	    "2:3: error: attribute expected in nodeclass 'a' (maxvnodes, vntype, ostype, method, disktype, partition, diskimage, netif or scenario), got string \"ostype\"\n" },
+	{ "syn_integer_too_long", "nodeclass a {\n  scenario {\n    x = 123456789012345678901234567890123456789\n  }\n}\n", NULL,
+	    "3:9: error: integer too large: 12345678901234567890...\n" },
+	{ "syn_junk_after_block", "scenario {\n} x\n", NULL,
+	    "2:3: error: unexpected 'x' after the block (one per line)\n" },
+	{ "syn_recv_name_expected", "nodeclass a {\n  scenario {\n    recv \"x\"\n  }\n}\n", NULL,
+	    "3:10: error: value name after 'recv' expected, got string \"x\"\n" },
+	{ "syn_send_set_expected", "scenario {\n  send \"x\" y 1\n}\n", NULL,
+	    "2:8: error: node set name after 'send' expected, got string \"x\"\n" },
+	{ "syn_via_negative", "nodeclass h {\n  netif media e\n}\nnodeclass v {\n  maxvnodes 1\n  vntype h\n  netif media e via -1\n}\n", NULL,
+	    "7:21: error: 'via' must not be negative, got -1\n" },
+	{ "sem_assign_self", "nodeclass a {\n  scenario {\n    self = 1\n  }\n}\n", NULL,
+	    "3:5: error: cannot assign 'self'\n" },
+	{ "sem_netif_of_non_node", "nodeclass a {\n  scenario {\n    x = 1\n    y = x.netif[0].ipaddr\n  }\n}\n", NULL,
+	    "4:9: error: netif belongs to a node: self.netif[i] or SET[i].netif[j]\n" },
+	{ "sem_vm_netif_default_via_out_of_range", "nodeclass h {\n  netif media e\n}\nnodeclass v {\n  maxvnodes 2\n  vntype h\n  netif media e net \"a\"\n  netif media e net \"b\"\n}\n", NULL,
+	    "8:3: error: netif 1 of VM class 'v' has no via, so it is bridged to host interface 1, but host class 'h' has 1 interface\n" },
+	{ "sem_recv_defines_variable", "nodeclass a {\n  scenario {\n    recv x\n    print x\n  }\n}\nnodeset s class a num 1\nscenario {\n  send s x \"v\"\n}\n", NULL,
+	    "" },
 };
 
 static char *
@@ -369,6 +391,23 @@ test_diag_render(void **state)
 	free(out);
 	spec_diags_free(&d);
 	spec_free(spec);
+}
+
+/* Bytes a C string cannot hold: a NUL inside a string literal, and a
+ * length beyond the limit (never read: the size is refused first). */
+static void
+test_nul_and_size(void **state)
+{
+	static const char src[] = "nodeclass a {\n  ostype \"a\0b\"\n}\n";
+	char *got;
+
+	(void)state;
+	got = diagnose(src, sizeof(src) - 1);
+	assert_string_equal(got, "2:12: error: NUL byte in string\n");
+	free(got);
+	got = diagnose(src, (size_t)SPEC_MAX_SIZE + 1);
+	assert_string_equal(got, "0:0: error: file too large: 67108865 bytes (limit 64 MiB)\n");
+	free(got);
 }
 
 static void
@@ -541,6 +580,7 @@ test_demand_seed(void **state)
 struct invspec {
 	int hosts, maxvnodes, vms, plain, uncabled;
 	const char *plain_class;
+	const char *allocated;  /* this node belongs to experiment "other" */
 };
 
 static void
@@ -604,6 +644,9 @@ make_inventory(struct erm_node *inv, const struct invspec *s)
 			}
 		}
 	}
+	for (size_t i = 0; s->allocated != NULL && i < n; i++)
+		if (strcmp(inv[i].name, s->allocated) == 0)
+			snprintf(inv[i].experiment, sizeof(inv[i].experiment), "other");
 	return n;
 }
 
@@ -639,7 +682,7 @@ plan_seed(const struct invspec *is, const char *only)
 static void
 test_plan_seed(void **state)
 {
-	struct invspec is = { 6, 8, 8, 2, 0, NULL };
+	struct invspec is = { 6, 8, 8, 2, 0, NULL, NULL };
 	char *out = plan_seed(&is, NULL);
 
 	(void)state;
@@ -678,7 +721,7 @@ test_plan_seed(void **state)
 static void
 test_plan_one_node(void **state)
 {
-	struct invspec is = { 6, 8, 8, 2, 0, NULL };
+	struct invspec is = { 6, 8, 8, 2, 0, NULL, NULL };
 	char *out = plan_seed(&is, "p01");
 
 	(void)state;
@@ -699,7 +742,7 @@ test_plan_one_node(void **state)
 static void
 test_plan_too_few_hosts(void **state)
 {
-	struct invspec is = { 4, 8, 8, 2, 0, NULL };
+	struct invspec is = { 4, 8, 8, 2, 0, NULL, NULL };
 	char *out = plan_seed(&is, NULL);
 
 	(void)state;
@@ -712,7 +755,7 @@ test_plan_too_few_hosts(void **state)
 static void
 test_plan_host_capacity(void **state)
 {
-	struct invspec is = { 9, 4, 8, 1, 0, NULL };
+	struct invspec is = { 9, 4, 8, 1, 0, NULL, NULL };
 	char *out = plan_seed(&is, NULL);
 
 	(void)state;
@@ -724,7 +767,7 @@ test_plan_host_capacity(void **state)
 static void
 test_plan_no_vm_entries(void **state)
 {
-	struct invspec is = { 5, 8, 0, 1, 0, NULL };
+	struct invspec is = { 5, 8, 0, 1, 0, NULL, NULL };
 	char *out = plan_seed(&is, NULL);
 
 	(void)state;
@@ -737,7 +780,7 @@ test_plan_no_vm_entries(void **state)
 static void
 test_plan_uncabled(void **state)
 {
-	struct invspec is = { 5, 8, 8, 1, 1, NULL };
+	struct invspec is = { 5, 8, 8, 1, 1, NULL, NULL };
 	char *out = plan_seed(&is, NULL);
 
 	(void)state;
@@ -746,12 +789,29 @@ test_plan_uncabled(void **state)
 	free(out);
 }
 
+/* Nodes of another experiment are not free. */
+static void
+test_plan_allocated(void **state)
+{
+	struct invspec two = { 5, 8, 8, 2, 0, NULL, "p01" };
+	struct invspec one = { 5, 8, 8, 1, 0, NULL, "p01" };
+	char *out = plan_seed(&two, NULL);
+
+	(void)state;
+	assert_non_null(strstr(out, "  p02: server[0], class svC\n"));
+	free(out);
+	out = plan_seed(&one, NULL);
+	assert_string_equal(out, "FAIL: node set server needs 1 physical node of class svC, but "
+	    "only 0 free nodes fit; p01 is allocated to experiment other");
+	free(out);
+}
+
 /* A node whose inventory class is the spec's class is preferred: with a
  * node of class svC in the inventory, only such nodes serve svC. */
 static void
 test_plan_class_match(void **state)
 {
-	struct invspec is = { 5, 8, 8, 3, 0, "svC" };
+	struct invspec is = { 5, 8, 8, 3, 0, "svC", NULL };
 	char *out = plan_seed(&is, NULL);
 
 	(void)state;
@@ -763,7 +823,7 @@ test_plan_class_match(void **state)
 int
 main(void)
 {
-	static struct CMUnitTest tests[ARRAY_LEN(cases) + 14];
+	static struct CMUnitTest tests[ARRAY_LEN(cases) + 16];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -774,6 +834,7 @@ main(void)
 	}
 #define ADD(f) do { tests[n].name = #f; tests[n].test_func = f; n++; } while (0)
 	ADD(test_diag_render);
+	ADD(test_nul_and_size);
 	ADD(test_too_many_errors);
 	ADD(test_empty_spec);
 	ADD(test_fmt_roundtrip_seed);
@@ -787,6 +848,7 @@ main(void)
 	ADD(test_plan_no_vm_entries);
 	ADD(test_plan_uncabled);
 	ADD(test_plan_class_match);
+	ADD(test_plan_allocated);
 #undef ADD
 	if (n != ARRAY_LEN(tests))
 		return 1;
