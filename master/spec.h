@@ -198,8 +198,7 @@ struct spec {
 
 /* Parse buf[0..len).  Always returns a tree (possibly partial, after
  * error recovery) in *out unless memory runs out (-1, *out = NULL);
- * returns 0 if no syntax error was found, 1 if some were (in diags).
- * name is only used by callers for messages. */
+ * returns 0 if no syntax error was found, 1 if some were (in diags). */
 int spec_parse(const char *buf, size_t len, struct spec **out, struct spec_diags *diags);
 void spec_free(struct spec *spec);
 

@@ -291,13 +291,11 @@ spec_unquote(const char *raw, size_t rawlen, char *dst)
 	size_t i = 1, n = 0;
 	size_t end = rawlen;
 
-	/* raw includes the opening quote and, if it was terminated, the
-	 * closing one. */
-	if (end >= 2 && raw[end - 1] == '"') {
-		/* A final '"' may be escaped ("\"") when unterminated; the
-		 * lexer only includes it when it closed the string. */
+	/* raw includes the opening quote and, if the string was
+	 * terminated, the closing one.  (An unterminated string ending in
+	 * an escaped quote loses it here; it is an error anyway.) */
+	if (end >= 2 && raw[end - 1] == '"')
 		end--;
-	}
 	while (i < end && n < SPEC_MAX_STRING) {
 		char c = raw[i++];
 

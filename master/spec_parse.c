@@ -528,12 +528,7 @@ parse_args(struct parser *p, const struct token *kw, int min, int max, const cha
 		error_at(p, cur(p), "'%.*s' needs %s", (int)kw->len, p->buf + kw->off, need);
 		return NULL;
 	}
-	if (head == NULL) {
-		/* print with no argument: an empty string keeps the tree
-		 * uniform. */
-		return NULL;
-	}
-	return head;
+	return head; /* not NULL: every caller asks for at least one */
 }
 
 /* ---- statements ---- */
@@ -1077,10 +1072,12 @@ parse_attr(struct parser *p, struct spec_class *c)
 static struct spec_class *
 parse_class(struct parser *p)
 {
-	const struct token *kw = advance(p), *name = cur(p), *open;
+	const struct token *name, *open;
 	struct spec_class *c;
 	char d[80];
 
+	advance(p);
+	name = cur(p);
 	if (name->type != T_IDENT) {
 		error_at(p, name, "class name expected after 'nodeclass', got %s",
 		    describe(p, name, d, sizeof(d)));
@@ -1091,7 +1088,6 @@ parse_class(struct parser *p)
 		return NULL;
 	c->line = name->line;
 	c->col = name->col;
-	(void)kw;
 	while (is(p, T_NEWLINE))
 		advance(p);
 	open = cur(p);

@@ -163,7 +163,7 @@ place_vm_class(struct planner *p, const struct spec_class *v, long need,
 	int by_class = class_in_inventory(p, h->name);
 	char reason[200] = "", buf[200];
 	size_t *vms;
-	long placed = 0, slots = 0, hostidx = 0, hosts_seen = 0;
+	long placed = 0, slots = 0, hostidx = 0;
 	size_t seti = 0;
 	long setpos = 0;
 
@@ -185,7 +185,6 @@ place_vm_class(struct planner *p, const struct spec_class *v, long need,
 		}
 		if (n->maxvnodes <= 0)
 			continue;
-		hosts_seen++;
 		if (n->vntype[0] != '\0' && strcmp(n->vntype, v->name) != 0) {
 			if (!reason[0])
 				snprintf(reason, sizeof(reason), "host %s runs VMs of class %s only",
@@ -238,7 +237,8 @@ place_vm_class(struct planner *p, const struct spec_class *v, long need,
 		for (size_t k = 0; k < nv && placed < need; k++) {
 			struct spec_plan_node *vn;
 
-			while (seti < nsets && setpos >= sets[seti]->num) {
+			/* need is the sum of the sets' num, so a set is left. */
+			while (seti + 1 < nsets && setpos >= sets[seti]->num) {
 				seti++;
 				setpos = 0;
 			}
@@ -261,7 +261,6 @@ place_vm_class(struct planner *p, const struct spec_class *v, long need,
 		    "VM hosts%s hold only %ld (%ld usable host%s)%s%s", v->name, need,
 		    need == 1 ? "" : "s", h->name, by_class ? " of that class" : "", slots,
 		    hostidx, hostidx == 1 ? "" : "s", reason[0] ? "; " : "", reason);
-		(void)hosts_seen;
 		return -1;
 	}
 	return 0;
@@ -431,13 +430,16 @@ spec_plan(const struct spec *spec, const struct erm_node *inv, size_t ninv,
 
 		if (k->vntype == NULL || d.classes[i].nodes == 0)
 			continue;
-		if ((sets = calloc(1024, sizeof(*sets))) == NULL) {
+		for (const struct spec_item *it = spec->items; it != NULL; it = it->next)
+			if (it->kind == SPEC_I_NODESET && strcmp(it->set->class_name, k->name) == 0)
+				nsets++;
+		if ((sets = calloc(nsets + 1, sizeof(*sets))) == NULL) {
 			say(why, whylen, "out of memory");
 			goto out;
 		}
+		nsets = 0;
 		for (const struct spec_item *it = spec->items; it != NULL; it = it->next)
-			if (it->kind == SPEC_I_NODESET && nsets < 1024 &&
-			    strcmp(it->set->class_name, k->name) == 0)
+			if (it->kind == SPEC_I_NODESET && strcmp(it->set->class_name, k->name) == 0)
 				sets[nsets++] = it->set;
 		rc = place_vm_class(&p, k, d.classes[i].nodes, sets, nsets);
 		free(sets);
