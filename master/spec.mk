@@ -3,10 +3,6 @@
 LIB_SRCS += master/spec_lex.c master/spec_parse.c master/spec_check.c \
 	master/spec_fmt.c master/spec_plan.c master/cmd_spec.c
 
-# The language commands on their own (what the golden tests drive).
-PROGRAMS += spec-tool
-spec-tool_SRCS := master/spec_tool.c
-
 UNIT_TESTS += test_spec
 test_spec_SRCS := tests/unit/test_spec.c
 test_spec_LIBS := -lcmocka

@@ -5,10 +5,10 @@
 set -uo pipefail
 . "$SPRINGOS_TOP/tests/lib/tap.sh"
 
-tool=$SPRINGOS_BUILD/bin/spec-tool
+tool=$SPRINGOS_BUILD/bin/springos
 springos=$SPRINGOS_BUILD/bin/springos
 data=$SPRINGOS_TOP/tests/data/spec
-[[ -x $tool && -x $springos ]] || { plan_skip_all "spec-tool or springos not built"; }
+[[ -x $tool && -x $springos ]] || { plan_skip_all "springos not built"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/springos.ini" <<INI

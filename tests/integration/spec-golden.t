@@ -8,8 +8,8 @@ set -uo pipefail
 . "$SPRINGOS_TOP/tests/lib/tap.sh"
 
 dir=$SPRINGOS_TOP/tests/data/spec/golden
-tool=$SPRINGOS_BUILD/bin/spec-tool
-[[ -x $tool ]] || { plan_skip_all "spec-tool not built"; }
+tool=$SPRINGOS_BUILD/bin/springos
+[[ -x $tool ]] || { plan_skip_all "springos not built"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
