@@ -423,7 +423,7 @@ static int
 add_boot(struct dhcp_engine *e, const struct dhcp_msg *m, const struct client *c,
     const struct boot_kind *k, uint32_t server_id, struct dhcp_out *out, uint32_t *siaddr)
 {
-	char file[300], base[256], sid[IPV4_STRLEN], ns[IPV4_STRLEN];
+	char file[400], base[256], sid[IPV4_STRLEN], ns[IPV4_STRLEN];
 	uint32_t next = e->cfg.next_server ? e->cfg.next_server : server_id;
 	const char *bin;
 	const uint8_t *v;
