@@ -46,6 +46,7 @@ struct dhcp_engine {
 	size_t nreserved;
 	struct unknown_slot unknown[UNKNOWN_LOG_SLOTS];
 	struct log_ratelimit rl;
+	struct log_ratelimit rl_unknown;
 };
 
 /* The identity of the client of one message (RFC 2131 section 4.2:
@@ -243,6 +244,7 @@ dhcp_engine_new(const struct dhcp_config *cfg, const struct dhcp_backend *be, ch
 	e->cfg = *cfg;
 	e->be = *be;
 	e->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 20);
+	e->rl_unknown = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 50);
 	e->nleases = total;
 	for (i = 0, total = 0; i < cfg->npools; i++) {
 		e->pool_base[i] = total;
@@ -363,7 +365,8 @@ log_unknown(struct dhcp_engine *e, const struct client *c, int64_t now)
 		return;
 	memcpy(s->mac, c->mac, 6);
 	s->when = now;
-	log_info("dhcp: %s is not a registered node and the pool is off: no answer", c->macs);
+	log_limited(&e->rl_unknown, LOG_INFO, "dhcp: %s is not a registered node and the pool "
+	    "is off: no answer", c->macs);
 }
 
 /* PXE facts about a client (RFC 4578; iPXE's own conventions). */
@@ -807,8 +810,8 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 	case DHCPDECLINE:
 		e->st.declines++;
 		fmt_ip(reqip, ips);
-		log_warn("dhcp: %s declined %s: the address is in use by someone else", c->macs,
-		    ips);
+		log_limited(&e->rl, LOG_WARNING, "dhcp: %s declined %s: the address is in use "
+		    "by someone else", c->macs, ips);
 		if (sid != rx->local_addr || find_lease(e, c, &idx) != 0 ||
 		    dhcp_engine_pool_addr(e, idx) != reqip)
 			return 0;
