@@ -748,10 +748,10 @@ dhcp_service_stop(void)
 
 	if (svc.engine != NULL) {
 		st = dhcp_engine_stats(svc.engine);
-		log_info("dhcp: %lu received, %lu offers, %lu acks, %lu naks, %lu informs, "
-		    "%lu ignored, %lu unknown, %lu without address, %lu database errors",
-		    st->rx, st->offers, st->acks, st->naks, st->informs, st->ignored,
-		    st->unknown, st->noaddr, st->dberr);
+		log_info("dhcp: %lu received, %lu malformed, %lu offers, %lu acks, %lu naks, "
+		    "%lu informs, %lu ignored, %lu unknown, %lu without address, "
+		    "%lu database errors", st->rx, dhcp_io_dropped(), st->offers, st->acks,
+		    st->naks, st->informs, st->ignored, st->unknown, st->noaddr, st->dberr);
 	}
 	dhcp_io_close();
 	writer_stop();
