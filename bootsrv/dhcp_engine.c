@@ -544,6 +544,19 @@ set_dest(const struct dhcp_msg *m, const struct dhcp_rx *rx, struct dhcp_reply *
 	}
 }
 
+/* Close a reply.  Relay agent information (option 82) is echoed last,
+ * as RFC 3046 section 2.2 requires of a server answering a relay. */
+static void
+finish(const struct dhcp_msg *m, struct dhcp_out *out)
+{
+	const uint8_t *v;
+	size_t len;
+
+	if (m->giaddr != 0 && (v = dhcp_opt_get(m, DHO_RELAY_INFO, &len)) != NULL)
+		(void)dhcp_out_opt(out, DHO_RELAY_INFO, v, len);
+	dhcp_out_finish(out);
+}
+
 static void
 start_reply(struct dhcp_reply *r, const struct dhcp_msg *m, int type, uint32_t server_id)
 {
@@ -559,7 +572,7 @@ nak(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp_rx *rx,
 {
 	start_reply(r, m, DHCPNAK, rx->local_addr);
 	(void)dhcp_out_opt(&r->out, DHO_MESSAGE, why, strlen(why));
-	dhcp_out_finish(&r->out);
+	finish(m, &r->out);
 	set_dest(m, rx, r, 0);
 	e->st.naks++;
 	log_limited(&e->rl, LOG_INFO, "dhcp: NAK to %s: %s", c->macs, why);
@@ -702,7 +715,7 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 		add_lease_times(e, &r->out);
 		add_net_options(e, m, s, has_node ? &node : NULL, &r->out);
 		(void)add_boot(e, m, c, k, rx->local_addr, &r->out, &siaddr);
-		dhcp_out_finish(&r->out);
+		finish(m, &r->out);
 		dhcp_out_set_addrs(&r->out, 0, htonl(ip), htonl(siaddr));
 		set_dest(m, rx, r, ip);
 		e->st.offers++;
@@ -775,7 +788,7 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 		add_lease_times(e, &r->out);
 		add_net_options(e, m, s, has_node ? &node : NULL, &r->out);
 		(void)add_boot(e, m, c, k, rx->local_addr, &r->out, &siaddr);
-		dhcp_out_finish(&r->out);
+		finish(m, &r->out);
 		dhcp_out_set_addrs(&r->out, m->ciaddr, htonl(ip), htonl(siaddr));
 		set_dest(m, rx, r, ip);
 		r->durable = pidx >= 0;
@@ -791,7 +804,7 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 		start_reply(r, m, DHCPACK, rx->local_addr);
 		add_net_options(e, m, s, has_node ? &node : NULL, &r->out);
 		(void)add_boot(e, m, c, k, rx->local_addr, &r->out, &siaddr);
-		dhcp_out_finish(&r->out);
+		finish(m, &r->out);
 		dhcp_out_set_addrs(&r->out, m->ciaddr, 0, htonl(siaddr));
 		set_dest(m, rx, r, 0);
 		e->st.informs++;
@@ -856,7 +869,7 @@ handle_proxy(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp_
 		e->st.ignored++;
 		return 0;
 	}
-	dhcp_out_finish(&r->out);
+	finish(m, &r->out);
 	dhcp_out_set_addrs(&r->out, rx->dst_port == 4011 ? m->ciaddr : 0, 0, htonl(siaddr));
 	set_dest(m, rx, r, 0);
 	if (type == DHCPOFFER)

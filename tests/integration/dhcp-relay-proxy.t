@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bootsrv DHCP through a relay agent (ISC dhcrelay) to a client on
+# bootsrv DHCP through a relay agent (ISC dhcrelay, adding option 82,
+# which bootsrv echoes per RFC 3046) to a client on
 # another subnet; malformed messages (truncated, bad option lengths,
 # option-overload loops, zero-length client id, giant) dropped, logged
 # and survived; proxyDHCP mode answering PXE clients only, on 67 and 4011.
@@ -32,7 +33,7 @@ user = nobody"
 check "bootsrv starts" dhcp_start
 is "$(awk '/^Uid:/ {print $2 "," $3 "," $4}' "/proc/$BOOTSRV_PID/status")" "$(id -u nobody),$(id -u nobody),$(id -u nobody)" \
 	"bootsrv runs as nobody once its sockets are open"
-ip netns exec "$NS_CLI" timeout 60 dhcrelay -d -4 -q -iu "$IF_CLI" -id "$IF_RD" \
+ip netns exec "$NS_CLI" timeout 60 dhcrelay -d -4 -a -iu "$IF_CLI" -id "$IF_RD" \
 	-pf "$TMP/dhcrelay.pid" 10.99.0.1 >"$TMP/dhcrelay.log" 2>&1 &
 _dhcp_pids+=($!)
 sleep 0.5

@@ -455,7 +455,9 @@ test_pool_off_and_relay(void **state)
 
 	pkt_init(&p, DHCPDISCOVER, mac_a);
 	memcpy(p.b + 24, (uint32_t[]){ htonl(ip("10.98.1.1")) }, 4);  /* giaddr */
+	pkt_opt(&p, DHO_RELAY_INFO, "\x01\x05port7", 7);
 	assert_int_equal(run(e, &p, &rx), 1);
+	assert_string_equal(opt_str(DHO_RELAY_INFO), "\x01\x05port7");  /* RFC 3046 echo */
 	assert_int_equal(reply.dest, DEST_UNICAST);
 	assert_int_equal(reply.dst_addr, ip("10.98.1.1"));
 	assert_int_equal(reply.dst_port, 67);
