@@ -35,6 +35,7 @@ struct mcast_recv_stats {
 	uint32_t chunks_corrupt;    /* failed SHA-256 and were fetched again */
 	uint64_t datagrams;         /* DATA datagrams taken */
 	uint64_t useless;           /* DATA for chunks already held */
+	uint32_t evicted;           /* partial chunks dropped for lack of room */
 	int unicast;                /* fell back to (or forced) unicast */
 	uint8_t image_sha256[32];
 };

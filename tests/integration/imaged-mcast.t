@@ -22,6 +22,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 S="ip netns exec ${P}s"
 
 # The lab: a server namespace holding the bridge, one namespace per receiver.
@@ -62,6 +63,8 @@ mcast_address = 10.77.0.1
 mcast_port = 7400
 mcast_group = 239.192.77.1
 mcast_rate_max = 24000
+# The shim drops 5% on purpose: back off only above 20%.
+mcast_loss_backoff = 20
 EOF2
 $S timeout 300 "$B/imaged" -f -c "$dir/springos.ini" 2>"$dir/imaged.log" &
 pids+=($!)
