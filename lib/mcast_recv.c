@@ -126,7 +126,9 @@ recv_wait(int fd, uint8_t *buf, size_t cap, int ms)
 
 	if (poll(&p, 1, ms) <= 0)
 		return 0;
-	n = recvfrom(fd, buf, cap, 0, NULL, NULL);
+	/* Never block here: readiness can vanish (a datagram dropped on a
+	 * bad checksum), and nothing more may come until we ask again. */
+	n = recvfrom(fd, buf, cap, MSG_DONTWAIT, NULL, NULL);
 	return n < 0 ? 0 : n;
 }
 

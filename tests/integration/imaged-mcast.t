@@ -84,9 +84,11 @@ is "$code" "416" "HTTP Range past the end is 416"
 reg=$(sqlite3 "$dir/erm.db" "SELECT format, size, sha256 FROM images WHERE name='disk.sos'")
 is "$reg" "sosimg|12582912|$src_sha" "image is registered in the testbed database"
 
-recv() { # recv N EXTRA-ENV... -- imgrecv args
+recv() { # recv N COMMAND...: run in receiver N's namespace behind the shim
 	local i=$1; shift
-	ip netns exec "${P}r$i" env LD_PRELOAD="$SHIM" RECVSHIM_DROP_PPM=50000 "$@"
+	# exec: the background job's pid is the command's own, so that it can
+	# be killed (ip netns exec and env exec in place).
+	exec ip netns exec "${P}r$i" env LD_PRELOAD="$SHIM" RECVSHIM_DROP_PPM=50000 "$@"
 }
 R="timeout 120 $B/imgrecv -t 100 -s 10.77.0.1:7400 -i"
 # Receivers 1-4: plain, with 5% loss.
@@ -101,7 +103,8 @@ pids+=($!); rp5=$!
 recv 8 env RECVSHIM_CORRUPT_NTH=3 $R 10.77.0.18 disk.sos "$dir/out8" >"$dir/r8.out" 2>"$dir/r8.err" &
 pids+=($!); rp8=$!
 # Receiver 7: killed once it has written some chunks, then restarted.
-recv 7 $R 10.77.0.17 -p disk.sos "$dir/out7" >"$dir/r7a.out" 2>"$dir/r7a.err" &
+recv 7 "$B/imgrecv" -t 100 -s 10.77.0.1:7400 -i 10.77.0.17 -p disk.sos "$dir/out7" \
+	>"$dir/r7a.out" 2>"$dir/r7a.err" &
 r7=$!; pids+=($r7)
 for _ in $(seq 200); do
 	n=$(grep -c '^progress' "$dir/r7a.err" 2>/dev/null)
@@ -109,6 +112,7 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 kill -9 $r7 2>/dev/null; wait $r7 2>/dev/null
+is "$(cat "$dir/r7a.out")" "" "receiver 7 was killed before it finished"
 sleep 0.3
 mdb=$($S bridge mdb show dev "${P}br" 2>/dev/null)
 like "$mdb" "239.192.77.1" "IGMP: the bridge learned the group from the receivers' reports"
