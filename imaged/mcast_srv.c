@@ -844,7 +844,7 @@ msrv_add_image(struct msrv *m, const char *name, const char *path, char *err,
 		struct in_addr g = { s->group };
 
 		log_info("%s: multicast on %s:%u, %u chunks", name, inet_ntoa(g),
-		    m->cfg.port, h->n_chunks);
+		    m->cfg.port, s->h.n_chunks);
 	}
 	return 0;
 nomem:

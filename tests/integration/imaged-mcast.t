@@ -88,7 +88,9 @@ recv() { # recv N COMMAND...: run in receiver N's namespace behind the shim
 	local i=$1; shift
 	# exec: the background job's pid is the command's own, so that it can
 	# be killed (ip netns exec and env exec in place).
-	exec ip netns exec "${P}r$i" env LD_PRELOAD="$SHIM" RECVSHIM_DROP_PPM=50000 "$@"
+	# (Under make SAN=1 the shim precedes the ASan runtime: allow it.)
+	exec ip netns exec "${P}r$i" env LD_PRELOAD="$SHIM" RECVSHIM_DROP_PPM=50000 \
+		ASAN_OPTIONS=verify_asan_link_order=0 "$@"
 }
 R="timeout 120 $B/imgrecv -t 100 -s 10.77.0.1:7400 -i"
 # Receivers 1-4: plain, with 5% loss.
