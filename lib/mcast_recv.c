@@ -538,7 +538,7 @@ main_loop(struct rx *r)
 	    r->cfg->timeout_s : 3600) * 1000;
 	struct timespec nap = { 0, 1000000 };
 	ssize_t n;
-	int i, budget, got, streaming = 0;
+	int i, budget, got, streaming = 0, drained = 1;
 
 	r->last_mc_data = now_ms();
 	while (r->missing > 0) {
@@ -551,7 +551,9 @@ main_loop(struct rx *r)
 			r->st->unicast = 1;
 			rx_event(r, "no multicast for %d ms: falling back to unicast", fallback);
 		}
-		if (t - r->last_req >= REQ_TICK_MS) {
+		/* Ask only with nothing queued locally: what sits unread in our
+		 * own socket buffer (we may have been descheduled) is not lost. */
+		if (drained && t - r->last_req >= REQ_TICK_MS) {
 			send_requests(r, t);
 			r->last_req = t;
 		}
@@ -574,13 +576,18 @@ main_loop(struct rx *r)
 				continue;
 		}
 		got = 0;
+		drained = 1;
 		for (i = 0; i < 2; i++) {
 			int fd = i == 0 ? r->ctl : r->mc;
 
 			if (fd < 0)
 				break;
 			/* Drain in bounded batches so neither socket starves. */
-			for (budget = 512; budget > 0 && r->missing > 0; budget--) {
+			for (budget = 512; r->missing > 0; budget--) {
+				if (budget == 0) {
+					drained = 0;
+					break;
+				}
 				n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
 				if (n <= 0)
 					break;

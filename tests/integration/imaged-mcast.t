@@ -14,7 +14,10 @@ SHIM=$SPRINGOS_BUILD/shim/recvshim.so
 P=sos$$
 dir=$(mktemp -d /tmp/imaged-mcast.XXXXXX)
 pids=()
+loopdev=
 cleanup() {
+	trap '' INT TERM # finish cleaning up even if signalled again
+	[[ -n $loopdev ]] && losetup -d "$loopdev" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for i in 1 2 3 4 5 6 7 8; do ip netns del "${P}r$i" 2>/dev/null; done
@@ -172,5 +175,17 @@ is "$(sqlite3 "$dir/erm.db" "SELECT sha256 FROM images WHERE name='captured.sos'
 	"the upload is registered in the database"
 timeout 60 ip netns exec "${P}r1" "$B/imgrecv" -t 50 -s 10.77.0.1:7400 -i 10.77.0.11 captured.sos "$dir/cap.raw" >/dev/null 2>&1
 check "the uploaded image is served by multicast" cmp -s "$dir/cap.raw" "$dir/src.raw"
+# Onto a block device full of 0xff: zero chunks must be zeroed there.
+head -c 12582912 /dev/zero | tr '\0' '\377' > "$dir/blk.img"
+if loopdev=$(losetup -f --show "$dir/blk.img"); then
+	timeout 60 ip netns exec "${P}r2" "$B/imgrecv" -t 50 -s 10.77.0.1:7400 -i 10.77.0.12 \
+		captured.sos "$loopdev" >"$dir/blk.out" 2>&1
+	cmp -s "$loopdev" "$dir/src.raw"
+	check "received onto a block device: byte-identical, zero chunks zeroed" test $? = 0
+	losetup -d "$loopdev"
+	loopdev=
+else
+	not_ok "no loop device for the block-device receive"
+fi
 kill "${pids[0]}" 2>/dev/null
 done_testing
