@@ -34,7 +34,7 @@ $(SHIM): tests/shim/recvshim.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl
 
-BENCHES += bench-image
+BENCHES += image
 .PHONY: bench-image bench-mcast
 bench-image bench-mcast: deps all
-	@tests/bench/run $(BUILD) bench-image
+	@tests/bench/run $(BUILD) image
