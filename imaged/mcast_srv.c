@@ -26,7 +26,7 @@
 #define MAX_UNICAST 64
 #define TICK_US 1000
 #define CONTROL_MS 250
-#define DECREASE_HOLD_MS 750
+#define DECREASE_HOLD_MS 500
 #define CLIENT_STALE_S 60
 
 /* A destination with its own queue: the group, or one unicast receiver. */
@@ -624,7 +624,7 @@ log_progress(struct session *s, time_t t)
 
 /* Rate control (AIMD): every CONTROL_MS, if any receiver still working
  * reported more than loss_backoff_pct loss in its last status interval,
- * cut the rate to 75% -- at most once per DECREASE_HOLD_MS, so that the
+ * cut the rate to 70% -- at most once per DECREASE_HOLD_MS, so that the
  * reports reflect the new rate before the next cut; otherwise add a
  * thirty-second of the ceiling, up to it. */
 static void
@@ -662,7 +662,7 @@ on_control(evutil_socket_t fd, short ev, void *arg)
 			if (tnow - s->last_decrease_us < DECREASE_HOLD_MS * 1000)
 				continue;
 			s->last_decrease_us = tnow;
-			s->rate_bps *= 0.75;
+			s->rate_bps *= 0.7;
 			if (s->rate_bps < floor)
 				s->rate_bps = floor;
 			log_debug("%s: loss %.1f%%: rate down to %.0f kbit/s", s->name,

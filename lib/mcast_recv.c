@@ -31,7 +31,7 @@
 #define REREQ_WHOLE_MS 1000     /* ask again for a whole chunk after */
 #define PARTIAL_QUIET_MS 100    /* a partial chunk's blocks stopped for */
 #define REREQ_PARTIAL_MS 300    /* ask again for its missing blocks after */
-#define STATUS_INTERVAL_MS 500
+#define STATUS_INTERVAL_MS 250
 #define JOIN_TRIES 30
 
 struct slot {
@@ -64,6 +64,7 @@ struct rx {
 	size_t slot_cap;
 	int unicast;
 	uint64_t last_mc_data, last_req, last_status, start;
+	uint64_t asked_since;   /* first REQ not followed by multicast data */
 	/* Loss estimate over one status interval, from multicast sequence gaps. */
 	uint32_t seq_lo, seq_hi, seq_n;
 	int seq_any;
@@ -277,9 +278,9 @@ take_existing(struct rx *r)
  * decompressed, hashed and written.  SO_RCVBUFFORCE (root, as ni is) goes
  * past net.core.rmem_max; otherwise we get what the sysctl allows. */
 static void
-big_rcvbuf(int fd)
+big_rcvbuf(int fd, int mib)
 {
-	int sz = 16 << 20;
+	int sz = mib << 20;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -296,7 +297,9 @@ join_group(struct rx *r)
 	if (r->mc < 0)
 		return rx_fail(r, "socket: %s", strerror(errno));
 	setsockopt(r->mc, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	big_rcvbuf(r->mc);
+	/* 64 MiB: about 0.4 s of a 100 MB/s stream, for a receiver that
+	 * shares its CPU with many others and is descheduled for a while. */
+	big_rcvbuf(r->mc, 64);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = r->info.group;
@@ -332,6 +335,8 @@ send_requests(struct rx *r, uint64_t t)
 #define FLUSH() do { \
 		len = mp_encode_req(buf, sizeof(buf), r->session, r->client, flags, items, k); \
 		send_ctl(r, buf, len); \
+		if (r->asked_since == 0) \
+			r->asked_since = t; \
 		k = 0; \
 		dgrams++; \
 	} while (0)
@@ -481,6 +486,7 @@ on_data(struct rx *r, const uint8_t *buf, size_t len, int from_group)
 		return 0;
 	if (from_group) {
 		r->last_mc_data = now_ms();
+		r->asked_since = 0;
 		/* Loss estimate from the multicast sequence (unicast is unsequenced). */
 		if (!r->seq_any || (int32_t)(d.seq - r->seq_lo) < 0)
 			r->seq_lo = r->seq_any ? d.seq : d.seq;
@@ -546,7 +552,10 @@ main_loop(struct rx *r)
 		if (t > deadline)
 			return rx_fail(r, "timed out with %u of %u chunks missing", r->missing,
 			    r->info.img.n_chunks);
-		if (!r->unicast && t - r->last_mc_data > (uint64_t)fallback) {
+		/* Fall back only when we asked and multicast did not answer: a
+		 * quiet group while nothing is asked for is no sign of trouble. */
+		if (!r->unicast && r->asked_since != 0 &&
+		    t - r->asked_since > (uint64_t)fallback) {
 			r->unicast = 1;
 			r->st->unicast = 1;
 			rx_event(r, "no multicast for %d ms: falling back to unicast", fallback);
@@ -631,7 +640,7 @@ mcast_recv_run(const struct mcast_recv_cfg *cfg, struct mcast_recv_stats *st,
 	r.ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (r.ctl < 0)
 		return rx_fail(&r, "socket: %s", strerror(errno));
-	big_rcvbuf(r.ctl);
+	big_rcvbuf(r.ctl, 16);
 	if (do_join(&r) < 0 || fetch_index(&r) < 0)
 		goto done;
 	r.st->chunks_total = r.info.img.n_chunks;
