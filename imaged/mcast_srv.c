@@ -622,8 +622,10 @@ log_progress(struct session *s, time_t t)
 	    (unsigned long long)s->bytes_uc);
 }
 
-/* Rate control (AIMD): every CONTROL_MS, if any receiver still working
- * reported more than loss_backoff_pct loss in its last status interval,
+/* Rate control (AIMD): every CONTROL_MS, if the receivers still working
+ * together reported more than loss_backoff_pct loss in their last status
+ * intervals (losses add up: each receiver's lost blocks are sent again to
+ * all, so the sum is what a transfer costs in repairs),
  * cut the rate to 70% -- at most once per DECREASE_HOLD_MS, so that the
  * reports reflect the new rate before the next cut; otherwise add a
  * thirty-second of the ceiling, up to it. */
@@ -634,7 +636,7 @@ on_control(evutil_socket_t fd, short ev, void *arg)
 	double ceiling = (double)m->cfg.rate_max_kbps * 1000 / 8, floor = 125000;
 	uint64_t tnow = now_us();
 	time_t t = time(NULL);
-	uint32_t worst;
+	uint32_t loss_sum;
 	int i, j, active;
 
 	(void)fd;
@@ -645,7 +647,7 @@ on_control(evutil_socket_t fd, short ev, void *arg)
 		reap_unicast(s, t);
 		if (++s->control_ticks % (10000 / CONTROL_MS) == 0)
 			log_progress(s, t);
-		worst = 0;
+		loss_sum = 0;
 		active = 0;
 		for (j = 0; j < s->n_clients; j++) {
 			struct client *c = &s->clients[j];
@@ -653,20 +655,19 @@ on_control(evutil_socket_t fd, short ev, void *arg)
 			if (c->done || t - c->last > 2 || !c->have_status)
 				continue;
 			active = 1;
-			if (c->st.loss_ppm > worst)
-				worst = c->st.loss_ppm;
+			loss_sum += c->st.loss_ppm;
 		}
 		if (!active)
 			continue;
-		if (worst > (uint32_t)m->cfg.loss_backoff_pct * 10000) {
+		if (loss_sum > (uint32_t)m->cfg.loss_backoff_pct * 10000) {
 			if (tnow - s->last_decrease_us < DECREASE_HOLD_MS * 1000)
 				continue;
 			s->last_decrease_us = tnow;
 			s->rate_bps *= 0.7;
 			if (s->rate_bps < floor)
 				s->rate_bps = floor;
-			log_debug("%s: loss %.1f%%: rate down to %.0f kbit/s", s->name,
-			    worst / 10000.0, s->rate_bps * 8 / 1000);
+			log_debug("%s: summed loss %.1f%%: rate down to %.0f kbit/s", s->name,
+			    loss_sum / 10000.0, s->rate_bps * 8 / 1000);
 		} else if (s->rate_bps < ceiling) {
 			s->rate_bps += ceiling / 32;
 			if (s->rate_bps > ceiling)
