@@ -42,6 +42,19 @@ static const struct conf_key schema[] = {
 
 	/* [bootsrv] */
 	{ "bootsrv", "interface", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "user", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_mode", CT_ENUM, "server", 0, 0, "server|proxy|off" },
+	{ "bootsrv", "dhcp_pool", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_subnets", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_lease_time", CT_INT, "3600", 60, 31536000, NULL },
+	{ "bootsrv", "dhcp_router", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_dns", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_domain", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "next_server", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "boot_url", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "ipxe_bios", CT_STR, "undionly.kpxe", 0, 0, NULL },
+	{ "bootsrv", "ipxe_efi64", CT_STR, "ipxe.efi", 0, 0, NULL },
+	{ "bootsrv", "ipxe_efi32", CT_STR, "", 0, 0, NULL },
 
 	/* [imaged] */
 	{ "imaged", "store", CT_NONEMPTY, "/var/lib/springos/images", 0, 0, NULL },
@@ -71,6 +84,11 @@ static const struct conf_key schema[] = {
 	{ "switch:*", "auth_pass", CT_STR, "", 0, 0, NULL },
 	{ "switch:*", "priv_proto", CT_ENUM, "AES", 0, 0, "DES|AES" },
 	{ "switch:*", "priv_pass", CT_STR, "", 0, 0, NULL },
+	{ "switch:*", "timeout_ms", CT_INT, "1000", 10, 60000, NULL },  /* first try */
+	{ "switch:*", "retries", CT_INT, "3", 0, 10, NULL },  /* timeout doubles each */
+	{ "switch:*", "max_varbinds", CT_INT, "60", 1, 200, NULL },  /* per SET request */
+	{ "switch:*", "owner", CT_NONEMPTY, "swconf", 0, 0, NULL },  /* VTP edit buffer */
+	{ "switch:*", "poll_ms", CT_INT, "100", 1, 5000, NULL },  /* VTP apply status */
 
 	/* [power:NAME]: settings of a power driver. */
 	{ "power:*", "driver", CT_ENUM, "manual", 0, 0, "qemu|ipmi|manual" },
