@@ -24,6 +24,7 @@
 #include "config.h"
 #include "erm.h"
 #include "inventory.h"
+#include "sosimg.h"
 #include "util.h"
 
 #define DEFAULT_CONF "/etc/springos/springos.ini"
@@ -401,7 +402,7 @@ sniff_format(const unsigned char *b, size_t n)
 		return "zstd";
 	if (n >= 4 && memcmp(b, "KDMV", 4) == 0)
 		return "vmdk";
-	if (n >= 8 && memcmp(b, "SOSIMG", 6) == 0)
+	if (n >= strlen(SOSIMG_MAGIC) && memcmp(b, SOSIMG_MAGIC, strlen(SOSIMG_MAGIC)) == 0)
 		return "sosimg";
 	return "raw";
 }
@@ -450,6 +451,30 @@ image_digest(const char *path, struct erm_image *img)
 	return 0;
 }
 
+/* A chunked image is recorded as imaged records it: the size and SHA-256
+ * of the disk it holds (its header's digest, which is what ni verifies),
+ * not of the file. */
+static int
+sosimg_digest(const char *path, struct erm_image *img)
+{
+	uint8_t buf[SOSIMG_HDR_LEN];
+	struct sosimg_header h;
+	char err[256];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("image add: %s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0 || sosimg_parse_header(buf, (size_t)n, &h, err, sizeof(err)) != 0)
+		return fail("image add: %s: %s", path, n < 0 ? strerror(errno) : err);
+	img->size = (int64_t)h.disk_size;
+	sosimg_hex(h.image_sha256, 32, img->sha256);
+	return 0;
+}
+
 static int
 cmd_image_add(struct cli *cli, int argc, char **argv)
 {
@@ -465,6 +490,8 @@ cmd_image_add(struct cli *cli, int argc, char **argv)
 	if (str_copy(img.path, real, sizeof(img.path)) >= sizeof(img.path))
 		return fail("image add: path %s is too long", real);
 	if (cli_open(cli) != 0 || image_digest(real, &img) != 0)
+		return 1;
+	if (strcmp(img.format, "sosimg") == 0 && sosimg_digest(real, &img) != 0)
 		return 1;
 	if (erm_image_add(cli->db, &img) != ERM_OK)
 		return fail("%s", erm_errmsg(cli->db));

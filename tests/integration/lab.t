@@ -151,7 +151,7 @@ is "$described" "${expected%$'\n'}" "inventory: 8 nodes with the live MACs, addr
 is "$(grep -c '^\[node:' "$inv")" 8 "inventory: exactly 8 node sections"
 flat=$(awk '/^\[/ { sec = substr($0, 2, length($0) - 2); next }
 	$2 == "=" { print sec "." $1 "=" $3 }' "$ini" | tr '\n' ' ')
-is "$flat" "testbed.name=lab-$P testbed.db=$RUN/$P/erm.db testbed.state_dir=$RUN/$P testbed.mgmt_network=10.99.0.0/16 testbed.mgmt_address=10.99.0.1 bootsrv.interface=mgmt0 imaged.store=$RUN/$P/images master.listen=10.99.0.1:8080 switch:lab.driver=qbridge switch:lab.address=udp:127.0.0.1:16100 switch:lab.version=2c switch:lab.community=private switch:lab.ports=16 switch:lab.vlan_min=100 switch:lab.vlan_max=999 " \
+is "$flat" "testbed.name=lab-$P testbed.db=$RUN/$P/erm.db testbed.state_dir=$RUN/$P testbed.mgmt_network=10.99.0.0/16 testbed.mgmt_address=10.99.0.1 bootsrv.interface=mgmt0 imaged.store=$RUN/$P/images imaged.listen=10.99.0.1:8070 imaged.mcast_address=10.99.0.1 master.listen=10.99.0.1:8080 switch:lab.driver=qbridge switch:lab.address=udp:127.0.0.1:16100 switch:lab.version=2c switch:lab.community=private switch:lab.ports=16 switch:lab.vlan_min=100 switch:lab.vlan_max=999 " \
 	"springos.ini: testbed, daemons in the lab dir, the lab switch with 16 ports"
 
 # ---------------------------------------------------------------- springos CLI

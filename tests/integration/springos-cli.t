@@ -7,7 +7,7 @@ set -uo pipefail
 S=$SPRINGOS_BUILD/bin/springos
 dir=$(mktemp -d /tmp/springos-cli.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-plan 22
+plan 24
 
 cat > "$dir/springos.ini" <<INI
 [testbed]
@@ -72,6 +72,12 @@ sos image add deb "$dir/img.raw" >/dev/null
 is "$(sos --json image list | jq -r '.[0].sha256')" "$want" "image add records the SHA-256"
 gzip -c "$dir/img.raw" > "$dir/img.gz"; sos image add debgz "$dir/img.gz" >/dev/null
 is "$(sos --json image list | jq -r '.[1].format')" gzip "image add detects gzip"
+
+# A chunked image is recorded by the disk it holds, as imaged records it.
+"$SPRINGOS_BUILD/bin/imgtool" convert "$dir/img.raw" "$dir/img.sos" >/dev/null 2>&1
+out=$(sos --json image add debsos "$dir/img.sos")
+is "$(jq -r .sha256 <<<"$out")" "$want" "a sosimg is recorded with its disk's SHA-256"
+is "$(jq -r '.format + " " + (.size|tostring)' <<<"$out")" "sosimg 300000" "and its disk's size"
 
 out=$("$S" -c "$dir/nosuch.ini" node list 2>&1); is "$out" "springos: $dir/nosuch.ini: cannot open: No such file or directory" "missing config is named"
 out=$("$S" -c "$dir/springos.ini" frob it 2>&1); rc=$?
