@@ -788,7 +788,7 @@ node_insert(struct erm *db, const struct erm_node *n, int64_t host_id, const int
 int
 erm_node_add(struct erm *db, const struct erm_node *node)
 {
-	int64_t host_id, switch_ids[ERM_MAX_IFACES];
+	int64_t host_id = 0, switch_ids[ERM_MAX_IFACES] = { 0 };
 	int rc, opened;
 
 	if ((rc = node_check_fields(db, node)) != ERM_OK)
