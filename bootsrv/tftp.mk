@@ -7,11 +7,11 @@ bootsrv_SRCS := bootsrv/bootsrv.c $(BOOTSRV_TFTP_SRCS)
 bootsrv_LIBS := -levent -lcrypto
 
 UNIT_TESTS += test_tftp_parse
-test_tftp_parse_SRCS := tests/unit/test_tftp_parse.c bootsrv/tftp_parse.c
+test_tftp_parse_SRCS := tests/unit/test_tftp_parse.c bootsrv/tftp_parse.c bootsrv/bootscript.c
 test_tftp_parse_LIBS := -lcmocka
 
 FUZZERS += fuzz_tftp_request
-fuzz_tftp_request_SRCS := tests/fuzz/fuzz_tftp_request.c bootsrv/tftp_parse.c
+fuzz_tftp_request_SRCS := tests/fuzz/fuzz_tftp_request.c bootsrv/tftp_parse.c bootsrv/bootscript.c lib/util.c
 
 # Test clients and benchmark peers (tftpd-hpa and atftpd conflict: atftpd
 # is unpacked by the benchmark, not installed).

@@ -1,0 +1,17 @@
+/* The HTTP boot service of bootsrv (libevent evhttp): files under
+ * http_root with Range support, and the per-node iPXE script
+ * GET /boot/MAC.ipxe built from the testbed database. */
+#ifndef SPRINGOS_HTTPBOOT_H
+#define SPRINGOS_HTTPBOOT_H
+
+struct event_base;
+struct conf;
+struct erm;
+
+/* Bind [bootsrv] http_listen and serve; does nothing when http = no.
+ * Reads the token secret now (before privileges are dropped).  db stays
+ * owned by the caller and must outlive the loop.  Returns 0 or -1 after
+ * logging why. */
+int http_service_start(struct event_base *base, const struct conf *conf, struct erm *db);
+
+#endif
