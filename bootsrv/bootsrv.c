@@ -1,13 +1,13 @@
-/* bootsrv: the boot services of the management node (DHCP, TFTP, HTTP
- * boot) on one libevent loop, answering from the testbed database.
+/* bootsrv: the boot services of a springos testbed (DHCP/proxyDHCP/PXE,
+ * and TFTP/HTTP boot serving) on one libevent loop.
  *
- * This main is the TFTP/HTTP branch's; the DHCP branch has its own and
- * the two are merged.  All logic lives in the service files. */
+ * Start-up order follows the OpenBSD daemons: read the configuration,
+ * open the database and every socket, then drop privileges; only start-up
+ * errors are fatal, a bad packet is logged and dropped. */
 #include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "dhcp_service.h"
 #include "erm.h"
 #include "httpboot.h"
 #include "log.h"
@@ -28,26 +29,28 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: bootsrv [-fv] [-c FILE]\n"
-	    "  -c FILE   springos.ini (default /etc/springos/springos.ini)\n"
-	    "  -f        stay in the foreground and log to stderr\n"
-	    "  -v        debug logging\n"
-	    "  --help    this text\n"
-	    "Serves TFTP ([bootsrv] tftp_*), HTTP boot and per-node iPXE scripts\n"
-	    "([bootsrv] http_*, boot_*) from the testbed database ([testbed] db).\n");
+	    "usage: bootsrv [-fv] [-c springos.ini]\n"
+	    "  -c FILE  configuration (default /etc/springos/springos.ini)\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -v       log debug messages too\n"
+	    "  --help   this text\n"
+	    "Serves DHCP (or proxyDHCP) with PXE/iPXE boot answers, TFTP, and HTTP boot\n"
+	    "with per-node iPXE scripts, from the testbed database named by [testbed] db;\n"
+	    "see docs/bootsrv.md and docs/bootsrv-tftp-http.md.\n");
 }
 
 static void
-signal_cb(evutil_socket_t sig, short ev, void *arg)
+on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct event_base *base = arg;
 
-	(void)ev;
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(base, NULL);
+	(void)what;
+	log_info("signal %d: shutting down", (int)sig);
+	event_base_loopbreak(base);
 }
 
-/* Hundreds of concurrent transfers each hold a socket: use what we may. */
+/* Hundreds of concurrent TFTP transfers each hold a socket: allow what
+ * the hard limit allows. */
 static void
 raise_nofile(void)
 {
@@ -59,7 +62,8 @@ raise_nofile(void)
 	}
 }
 
-/* After every socket and file is open (OpenBSD daemon order). */
+/* Give up root after the sockets are open (OpenBSD order: groups, gid,
+ * uid), so a bug in packet handling cannot be used for more. */
 static void
 drop_privileges(const char *user)
 {
@@ -69,78 +73,70 @@ drop_privileges(const char *user)
 		return;
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("[bootsrv] user: no such user '%s'", user);
-	if (setgroups(1, &pw->pw_gid) < 0 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		fatalx("cannot drop privileges to %s: %s", user, strerror(errno));
+	if (setgroups(1, &pw->pw_gid) != 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		fatalx("dropping privileges to %s: %s", user, strerror(errno));
 	log_info("running as %s", user);
 }
 
 int
-main(int argc, char *argv[])
+main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cfpath = "/etc/springos/springos.ini";
+	const char *path = "/etc/springos/springos.ini";
+	struct event *sigs[3];
+	static const int signos[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct event_base *base;
-	struct event *ev_int, *ev_term;
 	struct conf *conf;
 	struct erm *db;
 	char err[512];
-	int ch, fg = 0, verbose = 0;
+	int fg = 0, verbose = 0, i;
 
-	while ((ch = getopt_long(argc, argv, "c:fv", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfpath = optarg;
-			break;
-		case 'f':
-			fg = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
-		default:
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else if (strcmp(argv[i], "-f") == 0) {
+			fg = 1;
+		} else if (strcmp(argv[i], "-v") == 0) {
+			verbose = 1;
+		} else if (strcmp(argv[i], "-fv") == 0 || strcmp(argv[i], "-vf") == 0) {
+			fg = verbose = 1;
+		} else {
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
 	log_init("bootsrv", fg, verbose);
-	if (conf_load(cfpath, &conf, err, sizeof(err)) < 0)
+	if (conf_load(path, &conf, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (erm_open(conf_str(conf, "testbed", "db"), 0, &db, err, sizeof(err)) != ERM_OK)
-		fatalx("[testbed] db: %s", err);
-	if (!fg && daemon(0, 0) < 0)
+		fatalx("%s", err);
+	if (!fg && daemon(0, 0) != 0)
 		fatalx("daemon: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	ev_int = evsignal_new(base, SIGINT, signal_cb, base);
-	ev_term = evsignal_new(base, SIGTERM, signal_cb, base);
-	if (ev_int == NULL || ev_term == NULL || evsignal_add(ev_int, NULL) < 0 ||
-	    evsignal_add(ev_term, NULL) < 0)
-		fatalx("cannot set up signal events");
-
-	if (tftp_service_start(base, conf) < 0)
-		fatalx("TFTP service failed to start");
-	if (http_service_start(base, conf, db) < 0)
-		fatalx("HTTP service failed to start");
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(base, signos[i], on_signal, base);
+		if (sigs[i] == NULL || event_add(sigs[i], NULL) != 0)
+			fatalx("cannot install signal handlers");
+	}
+	if (dhcp_service_start(base, conf, db) != 0)
+		fatalx("the DHCP service could not start");
+	if (tftp_service_start(base, conf) != 0)
+		fatalx("the TFTP service could not start");
+	if (http_service_start(base, conf, db) != 0)
+		fatalx("the HTTP boot service could not start");
 	drop_privileges(conf_str(conf, "bootsrv", "user"));
-	log_info("bootsrv ready");
+	log_info("ready");
 	event_base_dispatch(base);
-
-	event_free(ev_int);
-	event_free(ev_term);
+	dhcp_service_stop();
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
 	event_base_free(base);
 	erm_close(db);
 	conf_free(conf);

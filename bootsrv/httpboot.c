@@ -349,7 +349,7 @@ http_service_start(struct event_base *base, const struct conf *conf, struct erm 
 		goto fail;
 	}
 	/* Nodes reach us at the management address unless told otherwise. */
-	v = conf_str(conf, "bootsrv", "http_url");
+	v = conf_str(conf, "bootsrv", "boot_url");
 	if (v[0] != '\0')
 		str_copy(hb->http_url, v, sizeof(hb->http_url));
 	else {

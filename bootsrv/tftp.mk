@@ -1,10 +1,8 @@
-# bootsrv, TFTP and HTTP boot part (issue 4).  The bootsrv PROGRAMS entry
-# lives here for now; the lead reconciles it with dhcp.mk.
-BOOTSRV_TFTP_SRCS := bootsrv/tftp_parse.c bootsrv/tftp.c bootsrv/bootfile.c \
+# bootsrv, TFTP and HTTP boot serving (issue 4).  The program itself
+# (PROGRAMS, main) is declared by dhcp.mk; this adds the services.
+bootsrv_SRCS += bootsrv/tftp_parse.c bootsrv/tftp.c bootsrv/bootfile.c \
 	bootsrv/httpboot.c bootsrv/bootscript.c
-PROGRAMS += bootsrv
-bootsrv_SRCS := bootsrv/bootsrv.c $(BOOTSRV_TFTP_SRCS)
-bootsrv_LIBS := -levent -lcrypto
+bootsrv_LIBS += -levent -lcrypto
 
 UNIT_TESTS += test_tftp_parse
 test_tftp_parse_SRCS := tests/unit/test_tftp_parse.c bootsrv/tftp_parse.c bootsrv/bootscript.c

@@ -42,8 +42,22 @@ static const struct conf_key schema[] = {
 
 	/* [bootsrv] */
 	{ "bootsrv", "interface", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "user", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_mode", CT_ENUM, "server", 0, 0, "server|proxy|off" },
+	{ "bootsrv", "dhcp_pool", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_subnets", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_lease_time", CT_INT, "3600", 60, 31536000, NULL },
+	{ "bootsrv", "dhcp_router", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_dns", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "dhcp_domain", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "next_server", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "boot_url", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "ipxe_bios", CT_STR, "undionly.kpxe", 0, 0, NULL },
+	{ "bootsrv", "ipxe_efi64", CT_STR, "ipxe.efi", 0, 0, NULL },
+	{ "bootsrv", "ipxe_efi32", CT_STR, "", 0, 0, NULL },
 	/* [bootsrv] TFTP and HTTP boot serving (issue 4, bootsrv/tftp.c,
-	 * bootsrv/httpboot.c). */
+	 * bootsrv/httpboot.c); the
+	 * scripts' base URL is boot_url above. */
 	{ "bootsrv", "tftp", CT_BOOL, "yes", 0, 0, NULL },
 	{ "bootsrv", "tftp_listen", CT_NONEMPTY, "0.0.0.0:69", 0, 0, NULL },
 	{ "bootsrv", "tftp_root", CT_NONEMPTY, "/srv/springos/tftp", 0, 0, NULL },
@@ -57,14 +71,12 @@ static const struct conf_key schema[] = {
 	{ "bootsrv", "http", CT_BOOL, "yes", 0, 0, NULL },
 	{ "bootsrv", "http_listen", CT_NONEMPTY, "0.0.0.0:80", 0, 0, NULL },
 	{ "bootsrv", "http_root", CT_NONEMPTY, "/srv/springos/boot", 0, 0, NULL },
-	{ "bootsrv", "http_url", CT_STR, "", 0, 0, NULL },
 	{ "bootsrv", "boot_kernel", CT_NONEMPTY, "ni/vmlinuz", 0, 0, NULL },
 	{ "bootsrv", "boot_initrd", CT_NONEMPTY, "ni/initrd.img", 0, 0, NULL },
 	{ "bootsrv", "boot_cmdline", CT_STR, "console=ttyS0,115200", 0, 0, NULL },
 	{ "bootsrv", "boot_retry", CT_INT, "10", 1, 3600, NULL },
 	{ "bootsrv", "master_url", CT_STR, "", 0, 0, NULL },
 	{ "bootsrv", "token_secret_file", CT_STR, "", 0, 0, NULL },
-	{ "bootsrv", "user", CT_STR, "", 0, 0, NULL },
 
 	/* [imaged] */
 	{ "imaged", "store", CT_NONEMPTY, "/var/lib/springos/images", 0, 0, NULL },

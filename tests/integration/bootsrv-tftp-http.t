@@ -63,6 +63,7 @@ cat >"$TMP/springos.ini" <<EOF
 db = $TMP/erm.db
 mgmt_address = $SRV
 [bootsrv]
+dhcp_mode = off
 tftp_listen = 0.0.0.0:69
 tftp_root = $TMP/tftp
 http_listen = $SRV:8080
