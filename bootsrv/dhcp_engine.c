@@ -832,6 +832,8 @@ handle_proxy(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp_
 	int type;
 
 	if (!k->pxe && !k->http) {
+		log_debug("dhcp: proxy: %s %s is not from a PXE client: ignored",
+		    dhcp_msgtype_name(m->msgtype), c->macs);
 		e->st.ignored++;
 		return 0;
 	}

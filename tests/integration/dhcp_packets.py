@@ -65,7 +65,54 @@ BAD = {
 }
 
 
+def parse_reply(data):
+    """(msgtype, yiaddr, siaddr, file, options) of a BOOTREPLY."""
+    yiaddr = socket.inet_ntoa(data[16:20])
+    siaddr = socket.inet_ntoa(data[20:24])
+    fname = data[108:236].split(b"\0")[0].decode()
+    opts, p = {}, 240
+    while p < len(data) and data[p] != 255:
+        if data[p] == 0:
+            p += 1
+            continue
+        opts[data[p]] = opts.get(data[p], b"") + data[p + 2:p + 2 + data[p + 1]]
+        p += 2 + data[p + 1]
+    return opts.get(53, b"\0")[0], yiaddr, siaddr, fname, opts
+
+
+def pxe_probe(ifname, server, port):
+    """A PXE DISCOVER broadcast from port 68 (no address), then, if a
+    port is given, a REQUEST to server:port (proxyDHCP boot server)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.bind(("0.0.0.0", 68))
+    s.settimeout(3)
+    mac = b"\x02\x00\x00\x00\x07\x01"
+    s.sendto(msg(1, mac=mac, flags=0x8000, opts=PXE), ("255.255.255.255", 67))
+    out = []
+    try:
+        t, yi, si, fn, o = parse_reply(s.recvfrom(2048)[0])
+        out.append("offer type=%d yiaddr=%s siaddr=%s file=%s class=%s uuid=%d" % (
+            t, yi, si, fn, o.get(60, b"").decode(), len(o.get(97, b""))))
+    except socket.timeout:
+        out.append("offer none")
+    if port:
+        s.sendto(msg(3, mac=mac, ciaddr=0, opts=PXE + opt(54, socket.inet_aton(server))),
+                 (server, port))
+        try:
+            t, yi, si, fn, o = parse_reply(s.recvfrom(2048)[0])
+            out.append("ack type=%d yiaddr=%s file=%s" % (t, yi, fn))
+        except socket.timeout:
+            out.append("ack none")
+    print(" | ".join(out))
+
+
 def main():
+    if sys.argv[1] == "pxe-probe":
+        pxe_probe(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     if sys.argv[1] == "corpus":
         d = sys.argv[2]
         os.makedirs(d, exist_ok=True)
