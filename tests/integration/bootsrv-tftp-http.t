@@ -51,7 +51,8 @@ printf 'line one\nline two\r\nend\n' >"$TMP/tftp/text.txt"
 echo secret >"$TMP/outside.txt"
 ln -s ../outside.txt "$TMP/tftp/escape.txt"
 ln -s /etc/passwd "$TMP/tftp/abs-link"
-ln -s small.bin "$TMP/tftp/sub/inside-link"
+cp "$TMP/tftp/small.bin" "$TMP/tftp/sub/real.bin"
+ln -s real.bin "$TMP/tftp/sub/inside-link"
 ln -s ../small.bin "$TMP/tftp/sub/up-link"
 mkfifo "$TMP/tftp/fifo"
 cp "$TMP/tftp/small.bin" "$TMP/wtftp/small.bin"
@@ -99,12 +100,12 @@ pids+=($!)
 ip netns exec "$NS_S" "$BOOTSRV" -f -c "$TMP/w.ini" 2>"$TMP/bootsrv-w.log" &
 pids+=($!)
 for _ in $(seq 50); do
-	grep -q "bootsrv ready" "$TMP/bootsrv.log" && grep -q "bootsrv ready" "$TMP/bootsrv-w.log" &&
+	grep -q ": ready$" "$TMP/bootsrv.log" && grep -q ": ready$" "$TMP/bootsrv-w.log" &&
 		break
 	sleep 0.1
 done
 alive() { kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; }
-check "bootsrv started (TFTP and HTTP)" grep -q "bootsrv ready" "$TMP/bootsrv.log"
+check "bootsrv started (TFTP and HTTP)" grep -q ": ready$" "$TMP/bootsrv.log"
 same() { cmp -s "$1" "$2"; }
 
 # --- TFTP with stock clients -------------------------------------------
