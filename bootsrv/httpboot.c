@@ -116,6 +116,20 @@ send_script(struct evhttp_request *req, const char *script, size_t len)
 	evbuffer_free(b);
 }
 
+/* The client's address, for the log. */
+static const char *
+peer_name(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c == NULL)
+		return "?";
+	evhttp_connection_get_peer(c, &addr, &port);
+	return addr != NULL ? addr : "?";
+}
+
 static void
 serve_node_script(struct httpboot *hb, struct evhttp_request *req, const char *mac)
 {
@@ -155,8 +169,8 @@ serve_node_script(struct httpboot *hb, struct evhttp_request *req, const char *m
 		reply_text(req, HTTP_INTERNAL, "Internal Server Error", "cannot build script");
 		return;
 	}
-	log_info("http: boot script for %s%s%s: %s", mac,
-	    rc == ERM_OK ? " node " : "", rc == ERM_OK ? node->name : "",
+	log_info("http: boot script for %s%s%s (asked by %s): %s", mac,
+	    rc == ERM_OK ? " node " : "", rc == ERM_OK ? node->name : "", peer_name(req),
 	    rc == ERM_OK ? erm_boot_mode_name(node->boot) : "unknown");
 	free(node);
 	send_script(req, script, (size_t)n);

@@ -20,3 +20,4 @@ BENCHES += tftp
 .PHONY: bench-tftp
 bench-tftp: all
 	@tests/bench/run $(BUILD) tftp
+SCRIPTS += bootsrv/ipxe-install
