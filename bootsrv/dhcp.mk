@@ -3,7 +3,7 @@
 PROGRAMS += bootsrv
 bootsrv_SRCS += bootsrv/bootsrv.c bootsrv/dhcp_parse.c bootsrv/dhcp_engine.c \
 	bootsrv/dhcp_io.c bootsrv/dhcp_service.c
-bootsrv_LIBS += -levent -lpcap
+bootsrv_LIBS += -levent -lpcap -lpthread
 
 UNIT_TESTS += test_dhcp
 test_dhcp_SRCS := tests/unit/test_dhcp.c bootsrv/dhcp_parse.c bootsrv/dhcp_engine.c

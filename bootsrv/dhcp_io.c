@@ -29,10 +29,6 @@ struct iface {
 	pcap_t *pcap;             /* NULL: fall back to broadcast */
 };
 
-struct pending {
-	struct dhcp_reply r;
-};
-
 static struct {
 	struct event_base *base;
 	struct dhcp_engine *engine;
@@ -43,7 +39,7 @@ static struct {
 	struct iface ifaces[DHCP_IO_MAX_IFACES];
 	size_t nifaces;
 	int filter;               /* only serve the listed interfaces */
-	struct pending *queue;    /* DHCP_IO_BURST durable replies */
+	struct dhcp_reply *queue; /* DHCP_IO_BURST durable replies */
 	size_t nqueue;
 	struct dhcp_msg *msg;
 	struct log_ratelimit rl;
@@ -124,8 +120,8 @@ send_link(const struct dhcp_reply *r, struct iface *ifc)
 	return 0;
 }
 
-static void
-send_reply(const struct dhcp_reply *r)
+void
+dhcp_io_send(const struct dhcp_reply *r)
 {
 	struct sockaddr_in to;
 	struct msghdr mh;
@@ -186,13 +182,15 @@ send_reply(const struct dhcp_reply *r)
 static void
 flush_queue(void)
 {
-	int ok = 1;
+	struct dhcp_reply *r = (struct dhcp_reply *)io.queue;
 
-	if (io.hooks.commit != NULL && io.hooks.commit(io.hooks.ctx) != 0)
-		ok = 0;
-	if (ok)
+	if (io.hooks.submit == NULL) {
 		for (size_t i = 0; i < io.nqueue; i++)
-			send_reply(&io.queue[i].r);
+			dhcp_io_send(&r[i]);
+	} else if (io.hooks.submit(io.hooks.ctx, r, io.nqueue) != 0) {
+		log_limited(&io.rl, LOG_WARNING, "dhcp: lease writer busy: %zu replies dropped",
+		    io.nqueue);
+	}
 	io.nqueue = 0;
 }
 
@@ -269,15 +267,14 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		if (dhcp_engine_handle(io.engine, io.msg, &rx, &reply) != 1)
 			continue;
 		if (reply.durable) {
-			io.queue[io.nqueue++].r = reply;
+			io.queue[io.nqueue++] = reply;
 			if (io.nqueue == DHCP_IO_BURST)
 				flush_queue();
 		} else {
-			send_reply(&reply);
+			dhcp_io_send(&reply);
 		}
 	}
-	if (io.nqueue > 0 || io.hooks.commit != NULL)
-		flush_queue();
+	flush_queue();
 }
 
 static int
@@ -291,7 +288,10 @@ open_udp(uint16_t port, char *err, size_t errlen)
 		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* A deep queue rides out a slow lease commit; FORCE passes
+	 * rmem_max when we are root, plain RCVBUF is the fallback. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) {
 		snprintf(err, errlen, "setsockopt: %s", strerror(errno));

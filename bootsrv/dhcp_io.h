@@ -14,11 +14,16 @@
 #define DHCP_IO_BURST 256 /* messages handled per wakeup; also the batch size */
 
 struct dhcp_io_hooks {
-	/* Called once per burst, before the durable replies are sent: make
-	 * the burst's lease writes durable.  0 or -1 (then they are not sent). */
-	int (*commit)(void *ctx);
+	/* Called once per burst with the replies that depend on the burst's
+	 * lease writes (n may be 0: writes without replies, e.g. RELEASE).
+	 * The callee copies them and sends each with dhcp_io_send() once the
+	 * writes are durable.  Returns 0, or -1 (then they are dropped). */
+	int (*submit)(void *ctx, const struct dhcp_reply *replies, size_t n);
 	void *ctx;
 };
+
+/* Send one reply now (from the event loop thread only). */
+void dhcp_io_send(const struct dhcp_reply *r);
 
 /* Opens the sockets (needs privileges).  ifnames: NULL-terminated list
  * of interfaces to serve, or NULL/empty for all with an IPv4 address.

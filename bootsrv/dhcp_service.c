@@ -1,11 +1,24 @@
-/* The DHCP service: configuration, the testbed-database backend (node
- * reservations cached in memory, leases written in one transaction per
- * burst), and the timers.  See dhcp_service.h. */
+/* The DHCP service: configuration, the testbed-database backend and the
+ * timers.  See dhcp_service.h.
+ *
+ * Node reservations are cached in memory and re-read every few seconds.
+ * Pool leases are made durable by a writer thread with its own database
+ * connection: the event loop hands it each burst's lease writes together
+ * with the ACKs that depend on them; the thread commits everything that
+ * queued up while the previous commit was on its way to disk (group
+ * commit, synchronous = FULL), then wakes the loop through an eventfd to
+ * send those ACKs.  So an ACK never leaves before its lease is on disk,
+ * and the loop never waits for the disk. */
+#include <sys/eventfd.h>
+
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dhcp_engine.h"
@@ -18,6 +31,40 @@
 #define NODE_REFRESH_SECS 3
 #define NODE_CACHE_MAX (1u << 20)
 #define MAX_IFNAMES 16
+#define WRITER_MAX_PENDING 16384 /* ACKs waiting for the disk, at most */
+
+struct lease_rec {
+	uint32_t ip;
+	uint8_t mac[6];
+	int64_t expires;
+	char state[16];
+};
+
+/* One burst: its lease writes and the replies to send once durable. */
+struct batch {
+	struct batch *next;
+	struct lease_rec *leases;
+	size_t nleases;
+	struct dhcp_reply *replies;
+	size_t nreplies;
+	int failed;
+};
+
+struct writer {
+	struct erm *db;           /* the thread's own connection */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *todo, **todo_tail;
+	struct batch *done, **done_tail;
+	size_t pending;           /* replies in todo and done */
+	int stop;
+	int efd;                  /* eventfd: batches are done */
+	struct event *ev;
+	struct lease_rec cur[DHCP_IO_BURST * 2]; /* this burst's writes */
+	size_t ncur;
+};
 
 struct node_entry {
 	uint8_t mac[6];
@@ -38,7 +85,7 @@ static struct {
 	struct dhcp_engine *engine;
 	struct node_cache cache;
 	struct event *refresh_ev;
-	int in_tx;
+	struct writer w;
 	char ifbuf[256];
 	const char *ifnames[MAX_IFNAMES + 1];
 } svc;
@@ -190,47 +237,222 @@ be_node_by_mac(void *ctx, const uint8_t mac[6], struct dhcp_node *out)
 	return 0;
 }
 
-/* Lease writes of one burst share one transaction, committed by
- * be_commit before any ACK of the burst leaves: an ACK is never sent for
- * a lease that is not on disk (synchronous = FULL in erm). */
 static int
 be_lease_write(void *ctx, uint32_t ip, const uint8_t mac[6], int64_t expires, const char *state)
 {
-	struct erm_lease l;
+	struct writer *w = &svc.w;
+	struct lease_rec *l;
 
 	(void)ctx;
-	if (!svc.in_tx) {
-		if (erm_begin(svc.db) != ERM_OK) {
-			log_limited(&rl_db, LOG_ERR, "dhcp: lease database: %s", erm_errmsg(svc.db));
-			return -1;
-		}
-		svc.in_tx = 1;
-	}
-	memset(&l, 0, sizeof(l));
-	ipv4_format(htonl(ip), l.ip);
-	mac_format(mac, l.mac);
-	l.expires = expires;
-	str_copy(l.state, state, sizeof(l.state));
-	if (erm_lease_put(svc.db, &l) != ERM_OK) {
-		log_err("dhcp: writing lease %s: %s", l.ip, erm_errmsg(svc.db));
+	if (w->ncur == ARRAY_LEN(w->cur))
+		return -1;
+	l = &w->cur[w->ncur++];
+	l->ip = ip;
+	memcpy(l->mac, mac, 6);
+	l->expires = expires;
+	str_copy(l->state, state, sizeof(l->state));
+	return 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->leases);
+	free(b->replies);
+	free(b);
+}
+
+/* io hook: queue this burst for the writer thread. */
+static int
+be_submit(void *ctx, const struct dhcp_reply *replies, size_t n)
+{
+	struct writer *w = &svc.w;
+	struct batch *b;
+
+	(void)ctx;
+	if (n == 0 && w->ncur == 0)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->pending + n > WRITER_MAX_PENDING) {
+		pthread_mutex_unlock(&w->mu);
+		w->ncur = 0;
 		return -1;
 	}
+	pthread_mutex_unlock(&w->mu);
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (w->ncur > 0 && (b->leases = malloc(w->ncur * sizeof(*b->leases))) == NULL) ||
+	    (n > 0 && (b->replies = malloc(n * sizeof(*b->replies))) == NULL)) {
+		batch_free(b);
+		w->ncur = 0;
+		return -1;
+	}
+	if (w->ncur > 0)
+		memcpy(b->leases, w->cur, w->ncur * sizeof(*b->leases));
+	b->nleases = w->ncur;
+	w->ncur = 0;
+	if (n > 0)
+		memcpy(b->replies, replies, n * sizeof(*b->replies));
+	b->nreplies = n;
+	pthread_mutex_lock(&w->mu);
+	*w->todo_tail = b;
+	w->todo_tail = &b->next;
+	w->pending += n;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
 
 static int
-be_commit(void *ctx)
+write_batches(struct erm *db, struct batch *list)
 {
-	(void)ctx;
-	if (!svc.in_tx)
-		return 0;
-	svc.in_tx = 0;
-	if (erm_commit(svc.db) != ERM_OK) {
-		log_err("dhcp: committing leases: %s", erm_errmsg(svc.db));
-		erm_rollback(svc.db);
+	struct erm_lease l;
+
+	if (erm_begin(db) != ERM_OK)
+		return -1;
+	for (struct batch *b = list; b != NULL; b = b->next) {
+		for (size_t i = 0; i < b->nleases; i++) {
+			memset(&l, 0, sizeof(l));
+			ipv4_format(htonl(b->leases[i].ip), l.ip);
+			mac_format(b->leases[i].mac, l.mac);
+			l.expires = b->leases[i].expires;
+			str_copy(l.state, b->leases[i].state, sizeof(l.state));
+			if (erm_lease_put(db, &l) != ERM_OK) {
+				erm_rollback(db);
+				return -1;
+			}
+		}
+	}
+	return erm_commit(db) == ERM_OK ? 0 : -1;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct batch *list, *b;
+	uint64_t one = 1;
+	int failed;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->todo == NULL && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->todo == NULL && w->stop)
+			break;
+		list = w->todo;
+		w->todo = NULL;
+		w->todo_tail = &w->todo;
+		pthread_mutex_unlock(&w->mu);
+
+		failed = write_batches(w->db, list) != 0;
+		if (failed)
+			log_err("dhcp: writing leases: %s", erm_errmsg(w->db));
+
+		pthread_mutex_lock(&w->mu);
+		for (b = list; b != NULL; b = b->next) {
+			b->failed = failed;
+			if (b->next == NULL)
+				break;
+		}
+		*w->done_tail = list;
+		w->done_tail = &b->next;
+		if (write(w->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_warn("dhcp: eventfd: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Event loop: the writer finished some batches; send their replies. */
+static void
+on_written(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+	struct batch *list, *b, *next;
+	uint64_t v;
+
+	(void)what;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&w->mu);
+	list = w->done;
+	w->done = NULL;
+	w->done_tail = &w->done;
+	pthread_mutex_unlock(&w->mu);
+	for (b = list; b != NULL; b = next) {
+		next = b->next;
+		if (!b->failed)
+			for (size_t i = 0; i < b->nreplies; i++)
+				dhcp_io_send(&b->replies[i]);
+		pthread_mutex_lock(&w->mu);
+		w->pending -= b->nreplies;
+		pthread_mutex_unlock(&w->mu);
+		batch_free(b);
+	}
+}
+
+static int
+writer_start(struct event_base *base, const char *dbpath)
+{
+	struct writer *w = &svc.w;
+	char err[256];
+
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->todo_tail = &w->todo;
+	w->done_tail = &w->done;
+	if (erm_open(dbpath, 0, &w->db, err, sizeof(err)) != ERM_OK) {
+		log_err("dhcp: lease writer: %s", err);
 		return -1;
 	}
+	if ((w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		log_err("dhcp: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if ((w->ev = event_new(base, w->efd, EV_READ | EV_PERSIST, on_written, w)) == NULL ||
+	    event_add(w->ev, NULL) != 0) {
+		log_err("dhcp: cannot watch the lease writer");
+		return -1;
+	}
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		log_err("dhcp: cannot start the lease writer thread");
+		return -1;
+	}
+	w->started = 1;
 	return 0;
+}
+
+/* Finish every queued write (the replies are not sent any more: the
+ * loop is over) and close the writer's connection. */
+static void
+writer_stop(void)
+{
+	struct writer *w = &svc.w;
+	struct batch *b, *next;
+
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		w->started = 0;
+	}
+	for (b = w->done; b != NULL; b = next) {
+		next = b->next;
+		batch_free(b);
+	}
+	w->done = NULL;
+	if (w->ev != NULL)
+		event_free(w->ev);
+	w->ev = NULL;
+	if (w->efd > 0)
+		close(w->efd);
+	w->efd = -1;
+	erm_close(w->db);
+	w->db = NULL;
 }
 
 /* "a.b.c.d/len" into host-order network and mask. */
@@ -406,7 +628,7 @@ load_leases(void)
 int
 dhcp_service_start(struct event_base *base, const struct conf *conf, struct erm *db)
 {
-	static const struct dhcp_io_hooks hooks = { be_commit, NULL };
+	static const struct dhcp_io_hooks hooks = { be_submit, NULL };
 	struct dhcp_backend be = { be_node_by_mac, be_lease_write, NULL };
 	struct dhcp_config cfg;
 	struct timeval tv = { NODE_REFRESH_SECS, 0 };
@@ -431,6 +653,8 @@ dhcp_service_start(struct event_base *base, const struct conf *conf, struct erm 
 		goto fail;
 	}
 	load_leases();
+	if (writer_start(base, conf_str(conf, "testbed", "db")) != 0)
+		goto fail;
 	str_copy(svc.ifbuf, conf_str(conf, "bootsrv", "interface"), sizeof(svc.ifbuf));
 	if ((n = split_list(svc.ifbuf, (char **)svc.ifnames, MAX_IFNAMES)) < 0) {
 		log_err("%s: [bootsrv] interface: more than %d interfaces", conf_path(conf),
@@ -470,7 +694,7 @@ dhcp_service_stop(void)
 		    st->unknown, st->noaddr, st->dberr);
 	}
 	dhcp_io_close();
-	(void)be_commit(NULL);
+	writer_stop();
 	if (svc.refresh_ev != NULL)
 		event_free(svc.refresh_ev);
 	svc.refresh_ev = NULL;
