@@ -344,8 +344,11 @@ http_service_start(struct event_base *base, const struct conf *conf, struct erm 
 	char addr[IPV4_STRLEN];
 	const char *listen, *v;
 
-	if (!conf_bool(conf, "bootsrv", "http"))
+	if (conf_has(conf, "bootsrv", "http") ? !conf_bool(conf, "bootsrv", "http") :
+	    !conf_has(conf, "bootsrv", "http_root")) {
+		log_info("http: off (no http_root in [bootsrv])");
 		return 0;
+	}
 	hb = calloc(1, sizeof(*hb));
 	if (hb == NULL)
 		return -1;

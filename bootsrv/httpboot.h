@@ -8,7 +8,8 @@ struct event_base;
 struct conf;
 struct erm;
 
-/* Bind [bootsrv] http_listen and serve; does nothing when http = no.
+/* Bind [bootsrv] http_listen and serve.  Runs when http = yes, or when
+ * http is not written and http_root is; otherwise does nothing.
  * Reads the token secret now (before privileges are dropped).  db stays
  * owned by the caller and must outlive the loop.  Returns 0 or -1 after
  * logging why. */

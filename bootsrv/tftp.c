@@ -766,8 +766,13 @@ tftp_service_start(struct event_base *base, const struct conf *conf)
 	struct tftp_params p;
 	struct tftp_server *srv;
 
-	if (!conf_bool(conf, "bootsrv", "tftp"))
+	/* On when asked for, or when a root is configured: a bootsrv used
+	 * for DHCP alone needs no TFTP root. */
+	if (conf_has(conf, "bootsrv", "tftp") ? !conf_bool(conf, "bootsrv", "tftp") :
+	    !conf_has(conf, "bootsrv", "tftp_root")) {
+		log_info("tftp: off (no tftp_root in [bootsrv])");
 		return 0;
+	}
 	memset(&p, 0, sizeof(p));
 	p.listen = conf_str(conf, "bootsrv", "tftp_listen");
 	p.root = conf_str(conf, "bootsrv", "tftp_root");

@@ -29,8 +29,9 @@ int tftp_start(struct event_base *base, const struct tftp_params *p,
 void tftp_stop(struct tftp_server *srv); /* NULL is a no-op */
 unsigned tftp_active(const struct tftp_server *srv);
 
-/* The same from the [bootsrv] tftp_* keys; does nothing when
- * tftp = no.  The server lives until exit. */
+/* The same from the [bootsrv] tftp_* keys.  The service runs when
+ * tftp = yes, or when tftp is not written and tftp_root is; otherwise
+ * this does nothing.  The server lives until exit. */
 int tftp_service_start(struct event_base *base, const struct conf *conf);
 
 #endif
