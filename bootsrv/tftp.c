@@ -63,6 +63,7 @@ struct xfer {
 	uint64_t base;                /* reads: lowest unacknowledged block */
 	uint64_t sent;                /* reads: highest block sent in this window */
 	uint64_t dup_resent;          /* reads: base at the last duplicate-ACK resend */
+	uint64_t n_timeouts;          /* retransmission timer expiries */
 	uint64_t written;             /* writes: bytes stored */
 	uint64_t last_block;          /* writes: highest block stored */
 	uint8_t *pkt;                 /* send buffer, 4 + blksize (at least 516) */
@@ -275,8 +276,8 @@ read_ack(struct xfer *x, uint16_t block)
 	x->base = acked + 1;
 	x->retries_left = x->srv->p.retries;
 	if (acked >= x->nblocks) {
-		log_debug("tftp: %s %s: sent %llu bytes", x->peername, x->path,
-		    (unsigned long long)x->size);
+		log_debug("tftp: %s %s: sent %llu bytes, %llu timeouts", x->peername,
+		    x->path, (unsigned long long)x->size, (unsigned long long)x->n_timeouts);
 		xfer_free(x, 1);
 		return;
 	}
@@ -394,6 +395,7 @@ xfer_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	x->retries_left--;
+	x->n_timeouts++;
 	if (x->oack_pending)
 		send_oack(x);
 	else if (x->is_write)
