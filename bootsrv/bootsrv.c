@@ -135,6 +135,8 @@ main(int argc, char **argv)
 	log_info("ready");
 	event_base_dispatch(base);
 	dhcp_service_stop();
+	tftp_service_stop();
+	http_service_stop();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(base);

@@ -53,6 +53,7 @@ struct httpboot {
 	uint64_t n_requests;
 };
 
+static struct httpboot *service;
 static struct log_ratelimit rl_http = LOG_RATELIMIT_INIT(10, 20);
 
 static void
@@ -404,6 +405,7 @@ http_service_start(struct event_base *base, const struct conf *conf, struct erm 
 	}
 	log_info("http: serving %s on %s, scripts name %s",
 	    conf_str(conf, "bootsrv", "http_root"), listen, hb->http_url);
+	service = hb;
 	return 0;
 fail:
 	if (hb->http != NULL)
@@ -412,4 +414,16 @@ fail:
 		close(hb->rootfd);
 	free(hb);
 	return -1;
+}
+
+void
+http_service_stop(void)
+{
+	if (service == NULL)
+		return;
+	evhttp_free(service->http);
+	close(service->rootfd);
+	explicit_bzero(service->secret, sizeof(service->secret));
+	free(service);
+	service = NULL;
 }

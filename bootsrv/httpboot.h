@@ -14,5 +14,7 @@ struct erm;
  * owned by the caller and must outlive the loop.  Returns 0 or -1 after
  * logging why. */
 int http_service_start(struct event_base *base, const struct conf *conf, struct erm *db);
+/* Before event_base_free: closes every connection and frees the service. */
+void http_service_stop(void);
 
 #endif

@@ -762,11 +762,12 @@ tftp_active(const struct tftp_server *srv)
 	return srv->n_xfers;
 }
 
+static struct tftp_server *service;
+
 int
 tftp_service_start(struct event_base *base, const struct conf *conf)
 {
 	struct tftp_params p;
-	struct tftp_server *srv;
 
 	/* On when asked for, or when a root is configured: a bootsrv used
 	 * for DHCP alone needs no TFTP root. */
@@ -785,5 +786,12 @@ tftp_service_start(struct event_base *base, const struct conf *conf)
 	p.timeout_ms = (unsigned)conf_int(conf, "bootsrv", "tftp_timeout_ms");
 	p.max_blksize = (unsigned)conf_int(conf, "bootsrv", "tftp_max_blksize");
 	p.max_window = (unsigned)conf_int(conf, "bootsrv", "tftp_max_window");
-	return tftp_start(base, &p, &srv);
+	return tftp_start(base, &p, &service);
+}
+
+void
+tftp_service_stop(void)
+{
+	tftp_stop(service);
+	service = NULL;
 }

@@ -33,5 +33,7 @@ unsigned tftp_active(const struct tftp_server *srv);
  * tftp = yes, or when tftp is not written and tftp_root is; otherwise
  * this does nothing.  The server lives until exit. */
 int tftp_service_start(struct event_base *base, const struct conf *conf);
+/* Before event_base_free: ends every transfer and frees the service. */
+void tftp_service_stop(void);
 
 #endif

@@ -241,4 +241,12 @@ is "$(inc curl -sS -o /dev/null -w '%{http_code}' "$U/%2e%2e/outside.txt")" 403 
 is "$(inc curl -sS -o /dev/null -w '%{http_code}' -X POST "$U/ni/vmlinuz")" 405 "POST: 405"
 is "$(inc curl -sS -o /dev/null -w '%{http_code}' "$U/nosuch")" 404 "missing file: 404"
 check "bootsrv alive at the end" alive
+# A clean stop: SIGTERM ends the loop, everything is freed (under
+# make SAN=1 a leak or sanitizer report would show in the log).
+for p in "${pids[@]}"; do kill -TERM "$p"; done
+rcs=
+for p in "${pids[@]}"; do wait "$p"; rcs+="$? "; done
+pids=()
+is "$rcs" "0 0 " "both bootsrv instances exit 0 on SIGTERM"
+check "no sanitizer report in the logs" bash -c "! grep -q Sanitizer '$TMP/bootsrv.log' '$TMP/bootsrv-w.log'"
 done_testing
