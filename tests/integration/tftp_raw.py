@@ -198,6 +198,54 @@ def case_error_ends():
     return None
 
 
+def fetch(name, blksize=512):
+    """A whole lock-step transfer; returns the bytes."""
+    s = sock()
+    s.sendto(rrq(name, opts=((b"blksize", str(blksize).encode()),)), (SERVER, PORT))
+    op, d, tid = recv(s)
+    if op != 6:
+        raise RuntimeError("no OACK")
+    s.sendto(struct.pack("!HH", 4, 0), tid)
+    got, block = b"", 1
+    while True:
+        op, d, _ = recv(s)
+        b = struct.unpack("!H", d[2:4])[0]
+        if op != 3:
+            raise RuntimeError("opcode %d" % op)
+        if b == block & 0xFFFF:
+            got += d[4:]
+            s.sendto(struct.pack("!HH", 4, b), tid)
+            block += 1
+            if len(d) - 4 < blksize:
+                return got
+
+
+def case_stalled_client():
+    """Ten clients that ask and then never answer do not hold up a
+    transfer running beside them, nor are they forgotten."""
+    stalled = []
+    for _ in range(10):
+        s = sock()
+        s.sendto(rrq(b"small.bin"), (SERVER, PORT))
+        stalled.append(s)
+    for s in stalled:
+        op, _, _ = recv(s)
+        if op != 3:
+            return "stalled client got opcode %d" % op
+    data = fetch(b"small.bin", 1024)
+    if len(data) != 200000:
+        return "got %d bytes beside the stalled clients" % len(data)
+    # The stalled transfers were open all along: each now gets its
+    # block 1 again from its own timer.
+    for s in stalled:
+        s.settimeout(8)
+        op, d, tid = recv(s)
+        if op != 3 or d[2:4] != b"\0\x01":
+            return "stalled transfer did not retransmit block 1"
+        s.sendto(struct.pack("!HHH", 5, 0, 0) + b"bye\0", tid)
+    return None
+
+
 def wrq(name, payload, opts=()):
     s = sock()
     p = struct.pack("!H", 2) + name + b"\0octet\0"
