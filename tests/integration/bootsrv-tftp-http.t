@@ -179,7 +179,7 @@ check "bootsrv alive after the refusals" alive
 
 raw=$(ip netns exec "$NS_C" timeout 60 /usr/bin/python3 "$RAW" $SRV 69 short opcode mode \
 	noterm dropped_ack duplicate_ack dropped_data window_gap window_dupack error_ends \
-	stalled_client wrq_disabled 2>&1)
+	stalled_client many wrq_disabled 2>&1)
 raw+=$'\n'$(ip netns exec "$NS_C" timeout 60 /usr/bin/python3 "$RAW" $SRV 6969 wrq_upload \
 	wrq_exists wrq_toolarge wrq_escape 2>&1)
 while IFS= read -r line; do

@@ -246,6 +246,48 @@ def case_stalled_client():
     return None
 
 
+def case_many():
+    """300 transfers at once, driven from one select loop: every one
+    completes with the whole file."""
+    import select
+    n, blk = 300, 1468
+    socks = {}
+    for i in range(n):
+        s = sock()
+        s.setblocking(False)
+        s.sendto(rrq(b"small.bin", opts=((b"blksize", str(blk).encode()),)), (SERVER, PORT))
+        socks[s.fileno()] = [s, b"", 1, None, False]  # sock, data, next block, tid, done
+    deadline = time.time() + 90
+    left = n
+    while left and time.time() < deadline:
+        r, _, _ = select.select([st[0] for st in socks.values() if not st[4]], [], [], 1.0)
+        for s in r:
+            st = socks[s.fileno()]
+            try:
+                d, tid = s.recvfrom(70000)
+            except BlockingIOError:
+                continue
+            op = struct.unpack("!H", d[:2])[0]
+            if op == 6:
+                st[3] = tid
+                s.sendto(struct.pack("!HH", 4, 0), tid)
+            elif op == 3:
+                b = struct.unpack("!H", d[2:4])[0]
+                if b == st[2] & 0xFFFF:
+                    st[1] += d[4:]
+                    st[2] += 1
+                    if len(d) - 4 < blk:
+                        st[4] = True
+                        left -= 1
+                s.sendto(struct.pack("!HH", 4, b), tid)
+            else:
+                return "opcode %d: %r" % (op, d[:60])
+    bad = sum(1 for st in socks.values() if not st[4] or len(st[1]) != 200000)
+    if bad:
+        return "%d of %d transfers incomplete" % (bad, n)
+    return None
+
+
 def wrq(name, payload, opts=()):
     s = sock()
     p = struct.pack("!H", 2) + name + b"\0octet\0"
