@@ -22,3 +22,7 @@ BENCHES += dhcp
 .PHONY: bench-dhcp
 bench-dhcp: deps all
 	@tests/bench/run $(BUILD) dhcp
+
+FUZZERS += fuzz_dhcp_engine
+fuzz_dhcp_engine_SRCS := tests/fuzz/fuzz_dhcp_engine.c bootsrv/dhcp_parse.c \
+	bootsrv/dhcp_engine.c lib/util.c

@@ -46,6 +46,7 @@ struct dhcp_engine {
 	size_t nreserved;
 	struct unknown_slot unknown[UNKNOWN_LOG_SLOTS];
 	struct log_ratelimit rl;
+	struct log_ratelimit rl_unknown;
 };
 
 /* The identity of the client of one message (RFC 2131 section 4.2:
@@ -243,6 +244,7 @@ dhcp_engine_new(const struct dhcp_config *cfg, const struct dhcp_backend *be, ch
 	e->cfg = *cfg;
 	e->be = *be;
 	e->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 20);
+	e->rl_unknown = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 50);
 	e->nleases = total;
 	for (i = 0, total = 0; i < cfg->npools; i++) {
 		e->pool_base[i] = total;
@@ -363,7 +365,8 @@ log_unknown(struct dhcp_engine *e, const struct client *c, int64_t now)
 		return;
 	memcpy(s->mac, c->mac, 6);
 	s->when = now;
-	log_info("dhcp: %s is not a registered node and the pool is off: no answer", c->macs);
+	log_limited(&e->rl_unknown, LOG_INFO, "dhcp: %s is not a registered node and the pool "
+	    "is off: no answer", c->macs);
 }
 
 /* PXE facts about a client (RFC 4578; iPXE's own conventions). */
@@ -541,6 +544,19 @@ set_dest(const struct dhcp_msg *m, const struct dhcp_rx *rx, struct dhcp_reply *
 	}
 }
 
+/* Close a reply.  Relay agent information (option 82) is echoed last,
+ * as RFC 3046 section 2.2 requires of a server answering a relay. */
+static void
+finish(const struct dhcp_msg *m, struct dhcp_out *out)
+{
+	const uint8_t *v;
+	size_t len;
+
+	if (m->giaddr != 0 && (v = dhcp_opt_get(m, DHO_RELAY_INFO, &len)) != NULL)
+		(void)dhcp_out_opt(out, DHO_RELAY_INFO, v, len);
+	dhcp_out_finish(out);
+}
+
 static void
 start_reply(struct dhcp_reply *r, const struct dhcp_msg *m, int type, uint32_t server_id)
 {
@@ -556,7 +572,7 @@ nak(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp_rx *rx,
 {
 	start_reply(r, m, DHCPNAK, rx->local_addr);
 	(void)dhcp_out_opt(&r->out, DHO_MESSAGE, why, strlen(why));
-	dhcp_out_finish(&r->out);
+	finish(m, &r->out);
 	set_dest(m, rx, r, 0);
 	e->st.naks++;
 	log_limited(&e->rl, LOG_INFO, "dhcp: NAK to %s: %s", c->macs, why);
@@ -699,7 +715,7 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 		add_lease_times(e, &r->out);
 		add_net_options(e, m, s, has_node ? &node : NULL, &r->out);
 		(void)add_boot(e, m, c, k, rx->local_addr, &r->out, &siaddr);
-		dhcp_out_finish(&r->out);
+		finish(m, &r->out);
 		dhcp_out_set_addrs(&r->out, 0, htonl(ip), htonl(siaddr));
 		set_dest(m, rx, r, ip);
 		e->st.offers++;
@@ -772,7 +788,7 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 		add_lease_times(e, &r->out);
 		add_net_options(e, m, s, has_node ? &node : NULL, &r->out);
 		(void)add_boot(e, m, c, k, rx->local_addr, &r->out, &siaddr);
-		dhcp_out_finish(&r->out);
+		finish(m, &r->out);
 		dhcp_out_set_addrs(&r->out, m->ciaddr, htonl(ip), htonl(siaddr));
 		set_dest(m, rx, r, ip);
 		r->durable = pidx >= 0;
@@ -788,7 +804,7 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 		start_reply(r, m, DHCPACK, rx->local_addr);
 		add_net_options(e, m, s, has_node ? &node : NULL, &r->out);
 		(void)add_boot(e, m, c, k, rx->local_addr, &r->out, &siaddr);
-		dhcp_out_finish(&r->out);
+		finish(m, &r->out);
 		dhcp_out_set_addrs(&r->out, m->ciaddr, 0, htonl(siaddr));
 		set_dest(m, rx, r, 0);
 		e->st.informs++;
@@ -807,8 +823,8 @@ handle_server(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp
 	case DHCPDECLINE:
 		e->st.declines++;
 		fmt_ip(reqip, ips);
-		log_warn("dhcp: %s declined %s: the address is in use by someone else", c->macs,
-		    ips);
+		log_limited(&e->rl, LOG_WARNING, "dhcp: %s declined %s: the address is in use "
+		    "by someone else", c->macs, ips);
 		if (sid != rx->local_addr || find_lease(e, c, &idx) != 0 ||
 		    dhcp_engine_pool_addr(e, idx) != reqip)
 			return 0;
@@ -853,7 +869,7 @@ handle_proxy(struct dhcp_engine *e, const struct dhcp_msg *m, const struct dhcp_
 		e->st.ignored++;
 		return 0;
 	}
-	dhcp_out_finish(&r->out);
+	finish(m, &r->out);
 	dhcp_out_set_addrs(&r->out, rx->dst_port == 4011 ? m->ciaddr : 0, 0, htonl(siaddr));
 	set_dest(m, rx, r, 0);
 	if (type == DHCPOFFER)

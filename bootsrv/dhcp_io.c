@@ -42,6 +42,7 @@ static struct {
 	struct dhcp_reply *queue; /* DHCP_IO_BURST durable replies */
 	size_t nqueue;
 	struct dhcp_msg *msg;
+	unsigned long dropped;    /* malformed messages */
 	struct log_ratelimit rl;
 } io = { .fd67 = -1, .fd4011 = -1 };
 
@@ -251,11 +252,13 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		rx.now = ts.tv_sec;
 		ipv4_format(from.sin_addr.s_addr, a);
 		if (mh.msg_flags & MSG_TRUNC) {
+			io.dropped++;
 			log_limited(&io.rl, LOG_INFO, "dhcp: dropped a message from %s: %s", a,
 			    dhcp_strerror(DHCP_E_GIANT));
 			continue;
 		}
 		if ((perr = dhcp_parse(buf, (size_t)n, io.msg)) != DHCP_OK) {
+			io.dropped++;
 			if (perr == DHCP_E_BADOPT)
 				log_limited(&io.rl, LOG_INFO, "dhcp: dropped a message from %s: %s "
 				    "(option %d)", a, dhcp_strerror(perr), io.msg->bad_opt);
@@ -438,6 +441,12 @@ dhcp_io_open(struct event_base *base, const char *const *ifnames, int proxy, uin
 fail:
 	dhcp_io_close();
 	return -1;
+}
+
+unsigned long
+dhcp_io_dropped(void)
+{
+	return io.dropped;
 }
 
 void

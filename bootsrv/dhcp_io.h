@@ -33,5 +33,7 @@ int dhcp_io_open(struct event_base *base, const char *const *ifnames, int proxy,
     uint16_t port, struct dhcp_engine *engine, const struct dhcp_io_hooks *hooks,
     char *err, size_t errlen);
 void dhcp_io_close(void);
+/* Messages dropped as malformed so far. */
+unsigned long dhcp_io_dropped(void);
 
 #endif

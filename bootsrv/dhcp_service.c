@@ -47,6 +47,7 @@ struct batch {
 	size_t nleases;
 	struct dhcp_reply *replies;
 	size_t nreplies;
+	size_t sent;              /* replies sent so far (pacing) */
 	int failed;
 };
 
@@ -62,6 +63,8 @@ struct writer {
 	int stop;
 	int efd;                  /* eventfd: batches are done */
 	struct event *ev;
+	struct batch *sending, **sending_tail; /* written, replies being sent */
+	struct event *pace_ev;
 	struct lease_rec cur[DHCP_IO_BURST * 2]; /* this burst's writes */
 	size_t ncur;
 };
@@ -332,8 +335,10 @@ writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct batch *list, *b;
+	struct timespec t0, t1;
 	uint64_t one = 1;
 	int failed;
+	long ms;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -346,7 +351,12 @@ writer_main(void *arg)
 		w->todo_tail = &w->todo;
 		pthread_mutex_unlock(&w->mu);
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		failed = write_batches(w->db, list) != 0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= 100)
+			log_debug("dhcp: a lease commit took %ld ms", ms);
 		if (failed)
 			log_err("dhcp: writing leases: %s", erm_errmsg(w->db));
 
@@ -365,12 +375,52 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* Send the replies of written batches, at most PACE_REPLIES per
+ * millisecond.  A slow commit (a disk busy with something else) releases
+ * hundreds of ACKs at once; paced, they do not overflow the buffers of a
+ * switch port or of a load generator that receives for many clients on
+ * one socket, and the loop keeps reading requests in between. */
+#define PACE_REPLIES 48
+
+static void
+send_paced(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+	struct timeval ms = { 0, 1000 };
+	unsigned budget = PACE_REPLIES;
+	struct batch *b;
+
+	(void)fd;
+	(void)what;
+	while ((b = w->sending) != NULL && budget > 0) {
+		if (!b->failed) {
+			while (b->sent < b->nreplies && budget > 0) {
+				dhcp_io_send(&b->replies[b->sent++]);
+				budget--;
+			}
+		} else {
+			b->sent = b->nreplies;
+		}
+		if (b->sent < b->nreplies)
+			break;
+		w->sending = b->next;
+		if (w->sending == NULL)
+			w->sending_tail = &w->sending;
+		pthread_mutex_lock(&w->mu);
+		w->pending -= b->nreplies;
+		pthread_mutex_unlock(&w->mu);
+		batch_free(b);
+	}
+	if (w->sending != NULL)
+		evtimer_add(w->pace_ev, &ms);
+}
+
 /* Event loop: the writer finished some batches; send their replies. */
 static void
 on_written(evutil_socket_t fd, short what, void *arg)
 {
 	struct writer *w = arg;
-	struct batch *list, *b, *next;
+	struct batch *list, *b;
 	uint64_t v;
 
 	(void)what;
@@ -381,16 +431,14 @@ on_written(evutil_socket_t fd, short what, void *arg)
 	w->done = NULL;
 	w->done_tail = &w->done;
 	pthread_mutex_unlock(&w->mu);
-	for (b = list; b != NULL; b = next) {
-		next = b->next;
-		if (!b->failed)
-			for (size_t i = 0; i < b->nreplies; i++)
-				dhcp_io_send(&b->replies[i]);
-		pthread_mutex_lock(&w->mu);
-		w->pending -= b->nreplies;
-		pthread_mutex_unlock(&w->mu);
-		batch_free(b);
-	}
+	if (list == NULL)
+		return;
+	for (b = list; b->next != NULL; b = b->next)
+		;
+	*w->sending_tail = list;
+	w->sending_tail = &b->next;
+	if (!evtimer_pending(w->pace_ev, NULL))
+		send_paced(-1, 0, w);
 }
 
 static int
@@ -403,6 +451,11 @@ writer_start(struct event_base *base, const char *dbpath)
 	pthread_cond_init(&w->cv, NULL);
 	w->todo_tail = &w->todo;
 	w->done_tail = &w->done;
+	w->sending_tail = &w->sending;
+	if ((w->pace_ev = evtimer_new(base, send_paced, w)) == NULL) {
+		log_err("dhcp: cannot create the pacing timer");
+		return -1;
+	}
 	if (erm_open(dbpath, 0, &w->db, err, sizeof(err)) != ERM_OK) {
 		log_err("dhcp: lease writer: %s", err);
 		return -1;
@@ -444,7 +497,14 @@ writer_stop(void)
 		next = b->next;
 		batch_free(b);
 	}
-	w->done = NULL;
+	for (b = w->sending; b != NULL; b = next) {
+		next = b->next;
+		batch_free(b);
+	}
+	w->done = w->sending = NULL;
+	if (w->pace_ev != NULL)
+		event_free(w->pace_ev);
+	w->pace_ev = NULL;
 	if (w->ev != NULL)
 		event_free(w->ev);
 	w->ev = NULL;
@@ -688,10 +748,10 @@ dhcp_service_stop(void)
 
 	if (svc.engine != NULL) {
 		st = dhcp_engine_stats(svc.engine);
-		log_info("dhcp: %lu received, %lu offers, %lu acks, %lu naks, %lu informs, "
-		    "%lu ignored, %lu unknown, %lu without address, %lu database errors",
-		    st->rx, st->offers, st->acks, st->naks, st->informs, st->ignored,
-		    st->unknown, st->noaddr, st->dberr);
+		log_info("dhcp: %lu received, %lu malformed, %lu offers, %lu acks, %lu naks, "
+		    "%lu informs, %lu ignored, %lu unknown, %lu without address, "
+		    "%lu database errors", st->rx, dhcp_io_dropped(), st->offers, st->acks,
+		    st->naks, st->informs, st->ignored, st->unknown, st->noaddr, st->dberr);
 	}
 	dhcp_io_close();
 	writer_stop();

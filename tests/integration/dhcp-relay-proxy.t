@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bootsrv DHCP through a relay agent (ISC dhcrelay) to a client on
+# bootsrv DHCP through a relay agent (ISC dhcrelay, adding option 82,
+# which bootsrv echoes per RFC 3046) to a client on
 # another subnet; malformed messages (truncated, bad option lengths,
 # option-overload loops, zero-length client id, giant) dropped, logged
 # and survived; proxyDHCP mode answering PXE clients only, on 67 and 4011.
@@ -12,7 +13,7 @@ IF_RD=${P}rd   # relay, downstream side
 IF_FAR=${P}f   # the far client
 cleanup() { ip netns pids "$NS_FAR" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$NS_FAR" 2>/dev/null; dhcp_cleanup; }
 trap cleanup EXIT
-plan 15
+plan 18
 PKT=$SPRINGOS_TOP/tests/integration/dhcp_packets.py
 
 # server --(10.99.0.0/16)-- relay (in NS_CLI) --(10.98.1.0/24)-- far client
@@ -27,9 +28,12 @@ ip -n "$NS_FAR" link set lo up; ip -n "$NS_FAR" link set "$IF_FAR" up
 ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_forward=1
 ip -n "$NS_SRV" route add 10.98.1.0/24 via 10.99.0.2
 dhcp_config "dhcp_subnets = 10.98.1.0/24
-dhcp_pool = 10.98.1.100-10.98.1.120"
+dhcp_pool = 10.98.1.100-10.98.1.120
+user = nobody"
 check "bootsrv starts" dhcp_start
-ip netns exec "$NS_CLI" timeout 60 dhcrelay -d -4 -q -iu "$IF_CLI" -id "$IF_RD" \
+is "$(awk '/^Uid:/ {print $2 "," $3 "," $4}' "/proc/$BOOTSRV_PID/status")" "$(id -u nobody),$(id -u nobody),$(id -u nobody)" \
+	"bootsrv runs as nobody once its sockets are open"
+ip netns exec "$NS_CLI" timeout 60 dhcrelay -d -4 -a -iu "$IF_CLI" -id "$IF_RD" \
 	-pf "$TMP/dhcrelay.pid" 10.99.0.1 >"$TMP/dhcrelay.log" 2>&1 &
 _dhcp_pids+=($!)
 sleep 0.5
@@ -52,12 +56,15 @@ if ((drops >= 5 && drops <= 25)); then ok "malformed messages logged with rate l
 else not_ok "malformed messages logged with rate limiting ($drops lines for $n)"; fi
 like "$(cat "$TMP/bootsrv.log")" "option runs past the end" "a truncated option is named in the log"
 like "$(cat "$TMP/bootsrv.log")" "option 61" "a zero-length client identifier is named in the log"
+is "$(sqlite3 "$TMP/erm.db" "SELECT count(*) FROM leases WHERE ip LIKE '10.98.1.%'")" 1 \
+	"the relayed lease was written by the unprivileged daemon"
 rm -f "$TMP/dhclient.out" "$TMP/far.leases"
 timeout 30 ip netns exec "$NS_FAR" dhclient -1 -sf "$TMP/dhclient-script" -lf "$TMP/far.leases" \
 	-pf "$TMP/far.pid" "$IF_FAR" >/dev/null 2>&1
 [[ -f $TMP/far.pid ]] && kill "$(cat "$TMP/far.pid")" 2>/dev/null
 like "$(val ip)" '^10\.98\.1\.' "a relayed client is still served after the malformed ones"
 dhcp_stop
+like "$(cat "$TMP/bootsrv.log")" "received, $n malformed" "the malformed messages are counted"
 
 # proxyDHCP: no addresses; PXE clients get the boot file on 67 and 4011.
 sed -i 's/^dhcp_pool.*/dhcp_mode = proxy/' "$TMP/springos.ini"
