@@ -4,6 +4,7 @@
  * Start-up order follows the OpenBSD daemons: read the configuration,
  * open the database and every socket, then drop privileges; only start-up
  * errors are fatal, a bad packet is logged and dropped. */
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -20,7 +21,9 @@
 #include "config.h"
 #include "dhcp_service.h"
 #include "erm.h"
+#include "httpboot.h"
 #include "log.h"
+#include "tftp.h"
 
 static void
 usage(FILE *f)
@@ -31,8 +34,9 @@ usage(FILE *f)
 	    "  -f       stay in the foreground and log to stderr\n"
 	    "  -v       log debug messages too\n"
 	    "  --help   this text\n"
-	    "Serves DHCP (or proxyDHCP) with PXE/iPXE boot answers from the testbed\n"
-	    "database named by [testbed] db; see docs/bootsrv.md.\n");
+	    "Serves DHCP (or proxyDHCP) with PXE/iPXE boot answers, TFTP, and HTTP boot\n"
+	    "with per-node iPXE scripts, from the testbed database named by [testbed] db;\n"
+	    "see docs/bootsrv.md and docs/bootsrv-tftp-http.md.\n");
 }
 
 static void
@@ -43,6 +47,19 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	log_info("signal %d: shutting down", (int)sig);
 	event_base_loopbreak(base);
+}
+
+/* Hundreds of concurrent TFTP transfers each hold a socket: allow what
+ * the hard limit allows. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* Give up root after the sockets are open (OpenBSD order: groups, gid,
@@ -100,6 +117,7 @@ main(int argc, char **argv)
 	if (!fg && daemon(0, 0) != 0)
 		fatalx("daemon: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	for (i = 0; i < 3; i++) {
@@ -109,10 +127,16 @@ main(int argc, char **argv)
 	}
 	if (dhcp_service_start(base, conf, db) != 0)
 		fatalx("the DHCP service could not start");
+	if (tftp_service_start(base, conf) != 0)
+		fatalx("the TFTP service could not start");
+	if (http_service_start(base, conf, db) != 0)
+		fatalx("the HTTP boot service could not start");
 	drop_privileges(conf_str(conf, "bootsrv", "user"));
 	log_info("ready");
 	event_base_dispatch(base);
 	dhcp_service_stop();
+	tftp_service_stop();
+	http_service_stop();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(base);

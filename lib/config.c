@@ -55,6 +55,28 @@ static const struct conf_key schema[] = {
 	{ "bootsrv", "ipxe_bios", CT_STR, "undionly.kpxe", 0, 0, NULL },
 	{ "bootsrv", "ipxe_efi64", CT_STR, "ipxe.efi", 0, 0, NULL },
 	{ "bootsrv", "ipxe_efi32", CT_STR, "", 0, 0, NULL },
+	/* [bootsrv] TFTP and HTTP boot serving (issue 4, bootsrv/tftp.c,
+	 * bootsrv/httpboot.c); the
+	 * scripts' base URL is boot_url above. */
+	{ "bootsrv", "tftp", CT_BOOL, "yes", 0, 0, NULL },
+	{ "bootsrv", "tftp_listen", CT_NONEMPTY, "0.0.0.0:69", 0, 0, NULL },
+	{ "bootsrv", "tftp_root", CT_NONEMPTY, "/srv/springos/tftp", 0, 0, NULL },
+	{ "bootsrv", "tftp_write", CT_BOOL, "no", 0, 0, NULL },
+	{ "bootsrv", "tftp_write_max", CT_INT, "67108864", 0, LONG_MAX, NULL },
+	{ "bootsrv", "tftp_max_transfers", CT_INT, "1024", 1, 65536, NULL },
+	{ "bootsrv", "tftp_retries", CT_INT, "5", 0, 100, NULL },
+	{ "bootsrv", "tftp_timeout_ms", CT_INT, "1000", 10, 60000, NULL },
+	{ "bootsrv", "tftp_max_blksize", CT_INT, "65464", 8, 65464, NULL },
+	{ "bootsrv", "tftp_max_window", CT_INT, "64", 1, 65535, NULL },
+	{ "bootsrv", "http", CT_BOOL, "yes", 0, 0, NULL },
+	{ "bootsrv", "http_listen", CT_NONEMPTY, "0.0.0.0:80", 0, 0, NULL },
+	{ "bootsrv", "http_root", CT_NONEMPTY, "/srv/springos/boot", 0, 0, NULL },
+	{ "bootsrv", "boot_kernel", CT_NONEMPTY, "ni/vmlinuz", 0, 0, NULL },
+	{ "bootsrv", "boot_initrd", CT_NONEMPTY, "ni/initrd.img", 0, 0, NULL },
+	{ "bootsrv", "boot_cmdline", CT_STR, "console=ttyS0,115200", 0, 0, NULL },
+	{ "bootsrv", "boot_retry", CT_INT, "10", 1, 3600, NULL },
+	{ "bootsrv", "master_url", CT_STR, "", 0, 0, NULL },
+	{ "bootsrv", "token_secret_file", CT_STR, "", 0, 0, NULL },
 
 	/* [imaged] */
 	{ "imaged", "store", CT_NONEMPTY, "/var/lib/springos/images", 0, 0, NULL },
