@@ -439,7 +439,8 @@ add_boot(struct dhcp_engine *e, const struct dhcp_msg *m, const struct client *c
 	if (e->cfg.boot_url[0] != '\0')
 		snprintf(base, sizeof(base), "%s", e->cfg.boot_url);
 	else
-		snprintf(base, sizeof(base), "http://%s:8080", sid);
+		snprintf(base, sizeof(base), "http://%s:%u", sid,
+		    e->cfg.http_port ? e->cfg.http_port : 80);
 	if (k->ipxe) {
 		/* iPXE fetches its per-node script over HTTP (issue 4). */
 		snprintf(file, sizeof(file), "%s/boot/%s.ipxe", base, c->macs);

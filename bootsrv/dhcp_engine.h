@@ -40,7 +40,8 @@ struct dhcp_config {
 	size_t ndns;
 	char domain[128];
 	uint32_t next_server;     /* TFTP server; 0: the server identifier */
-	char boot_url[200];       /* HTTP base, "" = http://SERVER-ID:8080 */
+	char boot_url[200];       /* HTTP base, "" = http://SERVER-ID:http_port */
+	uint16_t http_port;       /* bootsrv's own HTTP boot port (http_listen) */
 	char ipxe_bios[100];      /* TFTP names of the iPXE binaries */
 	char ipxe_efi64[100];
 	char ipxe_efi32[100];

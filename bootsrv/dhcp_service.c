@@ -651,6 +651,19 @@ dhcp_config_from_conf(const struct conf *conf, struct dhcp_config *cfg, char *er
 	/* A trailing slash would double in "URL/boot/MAC.ipxe". */
 	for (size_t l = strlen(cfg->boot_url); l > 0 && cfg->boot_url[l - 1] == '/'; l--)
 		cfg->boot_url[l - 1] = '\0';
+	/* Without boot_url, iPXE is sent to bootsrv's own HTTP boot service on
+	 * the address it asked: the port of [bootsrv] http_listen. */
+	{
+		const char *listen = conf_str(conf, "bootsrv", "http_listen");
+		const char *colon = strrchr(listen, ':');
+		long port = 80;
+
+		if (colon != NULL && parse_long(colon + 1, 1, 65535, &port) != 0) {
+			snprintf(err, errlen, "[bootsrv] http_listen: bad port in '%s'", listen);
+			return -1;
+		}
+		cfg->http_port = (uint16_t)port;
+	}
 	if (str_copy(cfg->ipxe_bios, conf_str(conf, "bootsrv", "ipxe_bios"),
 	    sizeof(cfg->ipxe_bios)) >= sizeof(cfg->ipxe_bios) ||
 	    str_copy(cfg->ipxe_efi64, conf_str(conf, "bootsrv", "ipxe_efi64"),

@@ -34,7 +34,7 @@ ip -n "$NS_SRV" addr add 10.99.0.1/16 dev "$BR"
 for l in "$BR" "$TAP" "$IF_SRV"; do ip -n "$NS_SRV" link set "$l" up; done
 ip -n "$NS_DNS" addr add 10.99.0.2/16 dev "$IF_CLI"
 ip -n "$NS_DNS" link set "$IF_CLI" up
-IF_SRV=$BR dhcp_config ""
+IF_SRV=$BR dhcp_config "http_listen = 10.99.0.1:8080"
 cat >"$TMP/inv.ini" <<EOT
 [node:n05]
 mac = $MAC

@@ -175,6 +175,7 @@ engine(enum dhcp_mode mode, const char *first, const char *last)
 	cfg.offer_hold = 60;
 	snprintf(cfg.ipxe_bios, sizeof(cfg.ipxe_bios), "undionly.kpxe");
 	snprintf(cfg.ipxe_efi64, sizeof(cfg.ipxe_efi64), "ipxe.efi");
+	cfg.http_port = 8080;
 	e = dhcp_engine_new(&cfg, &be, err, sizeof(err));
 	assert_non_null(e);
 	nwrites = 0;
