@@ -35,8 +35,9 @@ int conf_bool(const struct conf *conf, const char *section, const char *key);
 /* True if the key was written in the file (not just defaulted). */
 int conf_has(const struct conf *conf, const char *section, const char *key);
 
-/* Instances of a family, in file order: for "switch", the NAMEs of every
- * [switch:NAME].  Returns how many; names[i] point into conf. */
+/* Instances of a family, in file order: for "switch", the section names
+ * "switch:NAME" of every [switch:NAME], ready for conf_str().  Returns how
+ * many there are (possibly more than max); names[i] point into conf. */
 size_t conf_instances(const struct conf *conf, const char *family, const char **names,
     size_t max);
 

@@ -101,6 +101,9 @@ struct erm_lease {
 int erm_open(const char *path, int flags, struct erm **out, char *err, size_t errlen);
 void erm_close(struct erm *db); /* erm_close(NULL) is a no-op */
 const char *erm_errmsg(const struct erm *db);
+/* The input field the last error is about: "name", "mac", "ip", "host",
+ * "netif3", ... or "" (lets an importer point at the right line). */
+const char *erm_errfield(const struct erm *db);
 
 int erm_schema_version(struct erm *db, int *version);
 /* Apply migrations up to `version` (1 .. ERM_SCHEMA_VERSION). */
@@ -160,5 +163,10 @@ int erm_lease_get_by_mac(struct erm *db, const char *mac, struct erm_lease *out)
 int erm_lease_get_by_ip(struct erm *db, const char *ip, struct erm_lease *out);
 int erm_lease_put(struct erm *db, const struct erm_lease *lease);
 int erm_lease_delete(struct erm *db, const char *ip);
+
+/* The SQLite handle, for lib/erm_*.c modules that extend the schema
+ * (VLAN ownership, install plans).  Nothing outside lib/ may use it. */
+struct sqlite3;
+struct sqlite3 *erm_sqlite(struct erm *db);
 
 #endif

@@ -1,5 +1,5 @@
 # lib/: libspringos.a, shared by every program.
-LIB_SRCS += lib/log.c lib/util.c lib/ini.c
+LIB_SRCS += lib/log.c lib/util.c lib/ini.c lib/config.c lib/erm.c lib/inventory.c
 LIB_LIBS += -lsqlite3 -lpthread
 DEPS_PKGS += build-essential pkg-config clang libclang-rt-14-dev \
 	libpcap-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libsnmp-dev snmpd \
