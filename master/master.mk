@@ -16,3 +16,7 @@ fuzz_api_body_LIBS := -ljansson -lcrypto
 PROGRAMS += springos-reimage
 springos-reimage_SRCS := master/reimage_main.c master/cmd_reimage.c master/power.c
 springos-reimage_LIBS := -ljansson -lcrypto
+
+UNIT_TESTS += test_master_api
+test_master_api_SRCS := tests/unit/test_master_api.c master/api_body.c
+test_master_api_LIBS := -lcmocka -ljansson -lcrypto

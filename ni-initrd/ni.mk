@@ -4,4 +4,21 @@ ni_SRCS := ni-initrd/ni.c ni-initrd/pipeline.c ni-initrd/decode.c \
 	ni-initrd/parttable.c ni-initrd/params.c ni-initrd/master_client.c
 ni_LIBS := -lcurl -ljansson -lcrypto -lz -lzstd -lpthread
 DEPS_PKGS += libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev libzstd-dev \
-	busybox-static curl zstd python3 cpio
+	busybox-static curl zstd python3 cpio fdisk
+
+UNIT_TESTS += test_ni_decode test_ni_parttable test_ni_params
+test_ni_decode_SRCS := tests/unit/test_ni_decode.c ni-initrd/decode.c
+test_ni_decode_LIBS := -lcmocka -lz -lzstd
+test_ni_parttable_SRCS := tests/unit/test_ni_parttable.c ni-initrd/parttable.c
+test_ni_parttable_LIBS := -lcmocka -lz
+test_ni_params_SRCS := tests/unit/test_ni_params.c ni-initrd/params.c ni-initrd/decode.c
+test_ni_params_LIBS := -lcmocka -ljansson -lz -lzstd
+
+FUZZERS += fuzz_ni_params fuzz_parttable fuzz_ni_decode
+fuzz_ni_params_SRCS := tests/fuzz/fuzz_ni_params.c ni-initrd/params.c ni-initrd/decode.c \
+	lib/util.c
+fuzz_ni_params_LIBS := -ljansson -lz -lzstd
+fuzz_parttable_SRCS := tests/fuzz/fuzz_parttable.c ni-initrd/parttable.c
+fuzz_parttable_LIBS := -lz
+fuzz_ni_decode_SRCS := tests/fuzz/fuzz_ni_decode.c ni-initrd/decode.c
+fuzz_ni_decode_LIBS := -lz -lzstd
