@@ -4,7 +4,7 @@ ni_SRCS := ni-initrd/ni.c ni-initrd/pipeline.c ni-initrd/decode.c \
 	ni-initrd/parttable.c ni-initrd/params.c ni-initrd/master_client.c
 ni_LIBS := -lcurl -ljansson -lcrypto -lz -lzstd -lpthread
 DEPS_PKGS += libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev libzstd-dev \
-	busybox-static curl zstd python3 cpio fdisk
+	busybox-static curl zstd python3 cpio fdisk tftpd-hpa python3-pyftpdlib
 
 UNIT_TESTS += test_ni_decode test_ni_parttable test_ni_params
 test_ni_decode_SRCS := tests/unit/test_ni_decode.c ni-initrd/decode.c
