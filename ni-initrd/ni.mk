@@ -22,3 +22,13 @@ fuzz_parttable_SRCS := tests/fuzz/fuzz_parttable.c ni-initrd/parttable.c
 fuzz_parttable_LIBS := -lz
 fuzz_ni_decode_SRCS := tests/fuzz/fuzz_ni_decode.c ni-initrd/decode.c
 fuzz_ni_decode_LIBS := -lz -lzstd
+
+# The initrd: make ni-initrd (or make -C ni-initrd).
+DEPS_PKGS += linux-image-amd64 kmod xz-utils
+.PHONY: ni-initrd
+ni-initrd: $(BUILD)/ni-initrd/initrd.img
+$(BUILD)/ni-initrd/initrd.img: $(BUILD)/bin/ni ni-initrd/mkinitrd.sh ni-initrd/init \
+		ni-initrd/udhcpc.script
+	ni-initrd/mkinitrd.sh $(BUILD) $(BUILD)/ni-initrd
+# The initrd is part of every build: the QEMU test boots it.
+all: $(BUILD)/ni-initrd/initrd.img

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The ni initrd on a QEMU machine (TCG), booted directly into the
+# installer: the Debian kernel loads its NIC and disk drivers, ni gets a
+# lease with udhcpc, fetches its plan from a real master with its token,
+# installs a gzip image into partition 4 of the VM's virtio disk (MBR made
+# by sfdisk), verifies, reports, and reboots; the master sets boot local.
+# Networking is QEMU's user mode: the guest reaches only this machine's
+# loopback (10.0.2.2), where the master and the image server listen.
+set -uo pipefail
+. "$SPRINGOS_TOP/tests/lib/tap.sh"
+bin=$SPRINGOS_BUILD/bin
+kdir=$SPRINGOS_BUILD/ni-initrd
+
+dir=$(mktemp -d /tmp/ni-qemu.XXXXXX)
+chmod 755 "$dir"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+port() { echo $((20000 + RANDOM % 20000)); }
+wait_tcp() {
+	for _ in $(seq 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+plan 9
+check "initrd and kernel are built" test -s "$kdir/initrd.img" -a -s "$kdir/vmlinuz"
+diag "initrd size: $(du -k "$kdir/initrd.img" | cut -f1) KiB"
+
+mkdir -p "$dir/srv"
+{ head -c 6291456 /dev/urandom; head -c 2097152 /dev/zero; } >"$dir/img.raw"
+gzip -1 -c "$dir/img.raw" >"$dir/srv/img.gz"
+for _ in 1 2 3; do
+	hport=$(port)
+	(cd "$dir/srv" && exec /usr/bin/python3 -m http.server "$hport" --bind 127.0.0.1) \
+		>/dev/null 2>&1 &
+	pids+=($!)
+	wait_tcp "$hport" && break
+done
+mport=$(port)
+cat >"$dir/springos.ini" <<INI
+[testbed]
+db = $dir/erm.db
+state_dir = $dir
+mgmt_address = 127.0.0.1
+[master]
+listen = 127.0.0.1:$mport
+url = http://10.0.2.2:$mport
+image_url = http://10.0.2.2:$hport
+INI
+export SPRINGOS_CONF=$dir/springos.ini
+"$bin/springos" db init >/dev/null
+"$bin/springos" node add q01 mac=52:54:00:12:34:56 ip=10.99.0.21 >/dev/null
+(cd "$dir/srv" && "$bin/springos" image add img.gz img.gz >/dev/null)
+"$bin/master" -f -c "$dir/springos.ini" 2>"$dir/master.log" &
+pids+=($!)
+wait_tcp "$mport"
+
+# A 64 MiB disk with four primary partitions; the image goes to the 4th.
+truncate -s 64M "$dir/disk.img"
+printf 'label: dos\n2048,8192,83\n10240,8192,83\n18432,8192,83\n32768,,83\n' |
+	sfdisk -q "$dir/disk.img"
+cp "$dir/disk.img" "$dir/disk.before"
+"$bin/springos-reimage" q01 --image img.gz --disktype virtio --partition 4 --no-power \
+	--no-wait >/dev/null
+# What bootsrv puts on the kernel command line (lib/ni_boot.h), computed
+# here the same way from the master's secret.
+key=$(cat "$dir/master.secret")
+tok="q01.$(printf 'q01\n' | openssl dgst -sha256 -mac HMAC -macopt hexkey:"$key" | awk '{print $NF}')"
+
+timeout 240 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
+	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
+	-append "console=ttyS0 quiet ni.master=http://10.0.2.2:$mport ni.token=$tok" \
+	-drive file="$dir/disk.img",if=virtio,format=raw \
+	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
+	</dev/null >"$dir/console.log" 2>&1
+is "$?" 0 "the VM installed and rebooted (QEMU exits on reboot)"
+console=$(tr -d '\r' <"$dir/console.log")
+like "$console" "ni-initrd: eth0 10\.0\.2\.15" "ni got a DHCP lease with udhcpc"
+like "$console" "installing http://10\.0\.2\.2:$hport/img\.gz \(gzip\) onto /dev/vda partition 4" \
+	"ni fetched its plan and picked the virtio disk"
+like "$console" "installed 8388608 bytes .* verified" "ni verified the disk"
+check "partition 4 holds the image" \
+	cmp -s <(tail -c +$((32768 * 512 + 1)) "$dir/disk.img" | head -c 8388608) "$dir/img.raw"
+check "partitions 1-3 and the table are untouched" \
+	cmp -s <(head -c $((32768 * 512)) "$dir/disk.img") <(head -c $((32768 * 512)) "$dir/disk.before")
+is "$("$bin/springos" --json node show q01 | jq -r '.boot + " " + .state')" "local installed" \
+	"the master set boot local"
+like "$(cat "$dir/master.log")" "q01: plan [0-9]+ installed" "the master logged the result"
