@@ -32,3 +32,8 @@ $(BUILD)/ni-initrd/initrd.img: $(BUILD)/bin/ni ni-initrd/mkinitrd.sh ni-initrd/i
 	ni-initrd/mkinitrd.sh $(BUILD) $(BUILD)/ni-initrd
 # The initrd is part of every build: the QEMU test boots it.
 all: $(BUILD)/ni-initrd/initrd.img
+
+BENCHES += ni
+.PHONY: bench-ni
+bench-ni: all
+	tests/bench/run $(BUILD) ni
