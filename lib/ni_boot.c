@@ -32,21 +32,22 @@ master_public_url(const struct conf *conf, char *out, size_t outlen)
 }
 
 int
-ni_boot_args(const struct conf *conf, const char *node, const char *experiment, char *out,
-    size_t outlen, char *err, size_t errlen)
+ni_boot_args(const struct conf *conf, int64_t node_id, const char *node,
+    const char *experiment, char *out, size_t outlen, char *err, size_t errlen)
 {
-	uint8_t key[TOKEN_SECRET_LEN];
-	char path[512], url[512], tok[TOKEN_MAX];
+	struct token_key key;
+	char path[512], url[512], hex[TOKEN_HEX_LEN + 1];
 
 	master_secret_path(conf, path, sizeof(path));
-	if (token_secret_load(path, 1, key, err, errlen) != 0)
+	if (token_secret_load(path, 1, &key, err, errlen) != 0)
 		return -1;
-	if (token_make(key, node, experiment, tok, sizeof(tok)) != 0) {
-		snprintf(err, errlen, "node name '%s' cannot carry a token", node);
+	if (token_hex(&key, node_id, experiment, hex) != 0) {
+		snprintf(err, errlen, "cannot compute the token of node %s", node);
 		return -1;
 	}
 	master_public_url(conf, url, sizeof(url));
-	if ((size_t)snprintf(out, outlen, "ni.master=%s ni.token=%s", url, tok) >= outlen) {
+	if ((size_t)snprintf(out, outlen, "springos.master=%s springos.node=%s springos.token=%s",
+	    url, node, hex) >= outlen) {
 		snprintf(err, errlen, "kernel arguments too long");
 		return -1;
 	}

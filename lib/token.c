@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -24,53 +25,28 @@ hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-unhex(const char *s, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int v = 0;
-
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 * i + k];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= c - '0';
-			else if (c >= 'a' && c <= 'f')
-				v |= c - 'a' + 10;
-			else if (c >= 'A' && c <= 'F')
-				v |= c - 'A' + 10;
-			else
-				return -1;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
 int
-token_secret_load(const char *path, int create, uint8_t key[TOKEN_SECRET_LEN],
-    char *err, size_t errlen)
+token_secret_load(const char *path, int create, struct token_key *key, char *err,
+    size_t errlen)
 {
-	char buf[2 * TOKEN_SECRET_LEN + 2];
+	char buf[TOKEN_KEY_MAX + 2];
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT && create) {
-		uint8_t fresh[TOKEN_SECRET_LEN];
+		uint8_t fresh[32];
 
 		if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
 			snprintf(err, errlen, "no randomness for a new secret");
 			return -1;
 		}
 		hex(fresh, sizeof(fresh), buf);
-		buf[2 * TOKEN_SECRET_LEN] = '\n';
+		buf[64] = '\n';
 		/* O_EXCL: two programs starting at once must not each write
 		 * their own secret; the loser reads the winner's. */
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0) {
-			if (write(fd, buf, 2 * TOKEN_SECRET_LEN + 1) != 2 * TOKEN_SECRET_LEN + 1 ||
-			    fsync(fd) != 0) {
+			if (write(fd, buf, 65) != 65 || fsync(fd) != 0) {
 				snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 				close(fd);
 				unlink(path);
@@ -89,62 +65,52 @@ token_secret_load(const char *path, int create, uint8_t key[TOKEN_SECRET_LEN],
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	if (n < 2 * TOKEN_SECRET_LEN || (n > 2 * TOKEN_SECRET_LEN &&
-	    buf[2 * TOKEN_SECRET_LEN] != '\n') ||
-	    unhex(buf, key, TOKEN_SECRET_LEN) != 0) {
-		snprintf(err, errlen, "%s: not a secret (%d hex digits and a newline)", path,
-		    2 * TOKEN_SECRET_LEN);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	/* A short key makes every token guessable; a long file is not one. */
+	if (n < 16 || n > TOKEN_KEY_MAX) {
+		snprintf(err, errlen, "%s: not a secret (16 to %d bytes expected)", path,
+		    TOKEN_KEY_MAX);
 		return -1;
 	}
+	memcpy(key->b, buf, (size_t)n);
+	key->len = (size_t)n;
 	return 0;
 }
 
-static int
-mac_of(const uint8_t key[TOKEN_SECRET_LEN], const char *node, const char *experiment,
-    uint8_t md[32])
+int
+token_hex(const struct token_key *key, int64_t node_id, const char *experiment,
+    char out[TOKEN_HEX_LEN + 1])
 {
-	char msg[2 * ERM_NAME_MAX + 2];
+	char msg[32 + ERM_NAME_MAX];
+	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
 	int n;
 
-	n = snprintf(msg, sizeof(msg), "%s\n%s", node, experiment ? experiment : "");
-	if (n < 0 || (size_t)n >= sizeof(msg))
+	n = snprintf(msg, sizeof(msg), "%" PRId64 ":%s", node_id, experiment ? experiment : "");
+	if (n < 0 || (size_t)n >= sizeof(msg) || key->len == 0)
 		return -1;
-	if (HMAC(EVP_sha256(), key, TOKEN_SECRET_LEN, (const unsigned char *)msg, (size_t)n,
+	if (HMAC(EVP_sha256(), key->b, (int)key->len, (const unsigned char *)msg, (size_t)n,
 	    md, &mdlen) == NULL || mdlen != 32)
 		return -1;
+	hex(md, 32, out);
 	return 0;
 }
 
 int
-token_make(const uint8_t key[TOKEN_SECRET_LEN], const char *node, const char *experiment,
-    char *out, size_t outlen)
-{
-	uint8_t md[32];
-	char h[65];
-
-	if (node[0] == '\0' || strlen(node) >= ERM_NAME_MAX || strchr(node, '.') != NULL ||
-	    mac_of(key, node, experiment, md) != 0)
-		return -1;
-	hex(md, sizeof(md), h);
-	if ((size_t)snprintf(out, outlen, "%s.%s", node, h) >= outlen)
-		return -1;
-	return 0;
-}
-
-int
-token_node(const char *token, size_t len, char *node, size_t nodelen)
+token_split(const char *token, size_t len, char *node, size_t nodelen)
 {
 	size_t dot;
 
-	/* The node name never contains a dot; the HMAC is exactly 64 hex. */
-	for (dot = 0; dot < len && token[dot] != '.'; dot++)
-		;
-	if (dot == 0 || dot >= len || len - dot - 1 != 64 || dot >= nodelen ||
-	    dot >= ERM_NAME_MAX)
+	/* "NAME.HEX": the HEX part is exactly 64 lower-case hex digits
+	 * after the last dot (names may not hold one, but be strict). */
+	if (len < TOKEN_HEX_LEN + 2)
+		return -1;
+	dot = len - TOKEN_HEX_LEN - 1;
+	if (token[dot] != '.' || dot >= nodelen || dot >= ERM_NAME_MAX)
 		return -1;
 	for (size_t i = 0; i < dot; i++)
-		if ((unsigned char)token[i] <= ' ' || token[i] == 0x7f)
+		if ((unsigned char)token[i] <= ' ' || token[i] == 0x7f || token[i] == '.')
 			return -1;
 	for (size_t i = dot + 1; i < len; i++) {
 		char c = token[i];
@@ -158,13 +124,13 @@ token_node(const char *token, size_t len, char *node, size_t nodelen)
 }
 
 int
-token_check(const uint8_t key[TOKEN_SECRET_LEN], const char *token, const char *node,
+token_check(const struct token_key *key, const char *bearer, int64_t node_id,
     const char *experiment)
 {
-	char want[TOKEN_MAX];
-	size_t n = strlen(token);
+	char want[TOKEN_HEX_LEN + 1];
+	size_t n = strlen(bearer);
 
-	if (token_make(key, node, experiment, want, sizeof(want)) != 0 || n != strlen(want))
+	if (n < TOKEN_HEX_LEN + 2 || token_hex(key, node_id, experiment, want) != 0)
 		return 0;
-	return CRYPTO_memcmp(want, token, n) == 0;
+	return CRYPTO_memcmp(want, bearer + n - TOKEN_HEX_LEN, TOKEN_HEX_LEN) == 0;
 }

@@ -1,31 +1,44 @@
-/* Per-node API tokens (DESIGN.md section 4): "NODE.HEX" where HEX is
- * HMAC-SHA256(secret, NODE "\n" EXPERIMENT) in lower-case hex.  A node
- * gets its token on its kernel command line; the master recomputes it
- * from its secret and the node's current experiment, so a token dies
- * when the node changes hands, and nothing but the secret needs storing.
+/* Per-node API tokens (DESIGN.md section 4).
  *
- * The secret is 32 random bytes kept hex-encoded in a file only root can
- * read (token_secret_load creates it on first use). */
+ *   HEX = lower-case hex of HMAC-SHA256(secret, "ID:EXPERIMENT")
+ *
+ * ID is the node's erm id (decimal), EXPERIMENT the experiment it is
+ * allocated to ("" if free), so a token dies when the node changes hands.
+ * bootsrv writes HEX and the node's name on the kernel command line of a
+ * node booting into the installer (springos.node=, springos.token=); the
+ * node presents "Authorization: Bearer NAME.HEX" and the master
+ * recomputes HEX from its secret.
+ *
+ * The secret is the content of a file only root reads, without trailing
+ * newlines; token_secret_load creates it (64 random hex digits) on first
+ * use.  bootsrv reads the same file ([bootsrv] token_secret_file). */
 #ifndef SPRINGOS_TOKEN_H
 #define SPRINGOS_TOKEN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOKEN_SECRET_LEN 32
-#define TOKEN_MAX 160	/* node name (64) + "." + 64 hex + NUL, with room */
+#define TOKEN_KEY_MAX 256
+#define TOKEN_HEX_LEN 64
+#define TOKEN_MAX 160	/* "NAME.HEX": name (< 64) + "." + 64 hex + NUL */
+
+struct token_key {
+	uint8_t b[TOKEN_KEY_MAX];
+	size_t len;
+};
 
 /* Load (or with create, make) the secret.  0 or -1 with err. */
-int token_secret_load(const char *path, int create, uint8_t key[TOKEN_SECRET_LEN],
-    char *err, size_t errlen);
-/* Write the token of (node, experiment) to out.  0 or -1 (name too long). */
-int token_make(const uint8_t key[TOKEN_SECRET_LEN], const char *node,
-    const char *experiment, char *out, size_t outlen);
-/* Split "NODE.HEX": copy NODE to node.  0, or -1 if malformed.  Pure. */
-int token_node(const char *token, size_t len, char *node, size_t nodelen);
-/* 1 if token is the valid token of (node, experiment), 0 otherwise;
- * compares in constant time. */
-int token_check(const uint8_t key[TOKEN_SECRET_LEN], const char *token,
-    const char *node, const char *experiment);
+int token_secret_load(const char *path, int create, struct token_key *key, char *err,
+    size_t errlen);
+/* HEX of (node id, experiment) into out (TOKEN_HEX_LEN + 1).  0 or -1. */
+int token_hex(const struct token_key *key, int64_t node_id, const char *experiment,
+    char out[TOKEN_HEX_LEN + 1]);
+/* Split "NAME.HEX" (pure): copy NAME to node, point *hex into token.
+ * 0, or -1 if malformed. */
+int token_split(const char *token, size_t len, char *node, size_t nodelen);
+/* 1 if bearer ("NAME.HEX") is valid for (node id, experiment); compares in
+ * constant time. */
+int token_check(const struct token_key *key, const char *bearer, int64_t node_id,
+    const char *experiment);
 
 #endif

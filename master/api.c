@@ -70,9 +70,9 @@ authenticate(struct master *m, struct evhttp_request *req, struct erm_node *node
 	ev_uint16_t port = 0;
 
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), (char **)&peer, &port);
-	if (tok == NULL || token_node(tok, strlen(tok), name, sizeof(name)) != 0 ||
+	if (tok == NULL || token_split(tok, strlen(tok), name, sizeof(name)) != 0 ||
 	    erm_node_get(m->db, name, node) != ERM_OK ||
-	    !token_check(m->key, tok, node->name, node->experiment)) {
+	    !token_check(&m->key, tok, node->id, node->experiment)) {
 		log_limited(&auth_rl, LOG_WARNING, "%s: %s: refused (%s token)", peer,
 		    evhttp_request_get_uri(req), tok == NULL ? "no" : "bad");
 		reply_unauthorized(req);

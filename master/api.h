@@ -14,7 +14,7 @@ struct evhttp;
 struct master {
 	const struct conf *conf;
 	struct erm *db;
-	uint8_t key[TOKEN_SECRET_LEN];
+	struct token_key key;
 };
 
 /* Bodies of the node calls; pure parsers (fuzzed). */

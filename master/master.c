@@ -115,7 +115,7 @@ main(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	m.conf = conf;
 	master_secret_path(conf, secret, sizeof(secret));
-	if (token_secret_load(secret, 1, m.key, err, sizeof(err)) != 0)
+	if (token_secret_load(secret, 1, &m.key, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (erm_open(conf_str(conf, "testbed", "db"), 0, &m.db, err, sizeof(err)) != ERM_OK)
 		fatalx("%s", err);

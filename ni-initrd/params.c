@@ -101,9 +101,27 @@ cmdline_word(struct ni_params *p, const char *key, const char *val, char *err,
 			return fail(err, errlen, "BOOTIF: '%s' is not a MAC address", val);
 		return 0;
 	}
-	if (strncmp(key, "ni.", 3) != 0)
+	if (strncmp(key, "springos.", 9) == 0) {
+		/* What bootsrv's iPXE script puts on the command line. */
+		key += 9;
+		if (strcmp(key, "node") == 0)
+			return set_str(p->node, sizeof(p->node), "springos.node", val, err,
+			    errlen);
+		if (strcmp(key, "mac") == 0) {
+			if (mac_normalize(val, p->bootif) != 0)
+				return fail(err, errlen, "springos.mac: '%s' is not a MAC address",
+				    val);
+			return 0;
+		}
+		if (strcmp(key, "ip") == 0)
+			return 0;	/* DHCP gives it to us again */
+		if (strcmp(key, "master") != 0 && strcmp(key, "token") != 0)
+			return 0;
+	} else if (strncmp(key, "ni.", 3) == 0) {
+		key += 3;
+	} else {
 		return 0;
-	key += 3;
+	}
 	if (strcmp(key, "master") == 0)
 		return set_str(p->master, sizeof(p->master), "ni.master", val, err, errlen);
 	if (strcmp(key, "token") == 0)
@@ -191,6 +209,16 @@ ni_cmdline_parse(const char *buf, size_t len, struct ni_params *p, char *err,
 			return -1;
 		if (i < len && buf[i] == '\0')
 			break;
+	}
+	if (p->token[0] != '\0' && strchr(p->token, '.') == NULL) {
+		char full[NI_TOKEN_MAX];
+
+		if (p->node[0] == '\0')
+			return fail(err, errlen, "a bare token needs springos.node=");
+		if ((size_t)snprintf(full, sizeof(full), "%s.%s", p->node, p->token) >=
+		    sizeof(full))
+			return fail(err, errlen, "node name and token too long");
+		str_copy(p->token, full, sizeof(p->token));
 	}
 	if (p->standalone && p->master[0] != '\0')
 		return fail(err, errlen, "ni.image and ni.master exclude each other");

@@ -29,7 +29,8 @@ struct ni_plan {
 
 struct ni_params {
 	char master[NI_URL_MAX];	/* ni.master=http://10.99.0.1:8080 */
-	char token[NI_TOKEN_MAX];	/* ni.token=NODE.HEX */
+	char token[NI_TOKEN_MAX];	/* ni.token=NODE.HEX, or springos.node + springos.token */
+	char node[64];			/* springos.node=NAME (bootsrv) */
 	char iface[32];			/* ni.iface=eth0 */
 	char bootif[18];		/* BOOTIF=01-aa-bb-.. from iPXE/pxelinux, as aa:bb:.. */
 	int retries;			/* ni.retries=N, 0 = for ever */
@@ -41,9 +42,11 @@ struct ni_params {
 
 void ni_params_defaults(struct ni_params *p);
 /* Parse a kernel command line: words split by blanks, a value may be
- * double-quoted.  Words not starting with "ni." (and not BOOTIF=) belong
- * to the kernel and are ignored; an unknown ni.* key or a bad value is an
- * error naming it. */
+ * double-quoted.  Words not starting with "ni." (and not BOOTIF= or the
+ * springos.master/node/token/mac/ip= that bootsrv writes) belong to the
+ * kernel and are ignored; an unknown ni.* key or a bad value is an error
+ * naming it.  springos.X is the same as ni.X; a bare hex token is joined
+ * with the node name into NODE.HEX. */
 int ni_cmdline_parse(const char *buf, size_t len, struct ni_params *p, char *err,
     size_t errlen);
 /* Parse the master's plan (JSON, see docs/api.md). */

@@ -17,6 +17,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	(void)api_parse_progress((const char *)data, size, &pr, err, sizeof(err));
 	(void)api_parse_result((const char *)data, size, &r, err, sizeof(err));
-	(void)token_node((const char *)data, size, node, sizeof(node));
+	(void)token_split((const char *)data, size, node, sizeof(node));
 	return 0;
 }

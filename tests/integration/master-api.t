@@ -68,9 +68,11 @@ is "$(curl -s $api/api/v1/health | jq -c .)" '{"ok":true,"api":"v1"}' "master an
 check "master created its secret, mode 600" test "$(stat -c %a "$dir/master.secret")" = 600
 
 key=$(cat "$dir/master.secret")
-tok() { # tok NODE [EXPERIMENT]: HMAC computed independently with openssl
-	printf '%s.%s' "$1" "$(printf '%s\n%s' "$1" "${2:-}" |
-		openssl dgst -sha256 -mac HMAC -macopt hexkey:"$key" | awk '{print $NF}')"
+tok() { # tok NODE [EXPERIMENT]: NODE.HMAC("ID:EXPERIMENT"), computed with openssl
+	local id
+	id=$(sqlite3 "$dir/erm.db" "select id from nodes where name = '$1'")
+	printf '%s.%s' "$1" "$(printf '%s:%s' "$id" "${2:-}" |
+		openssl dgst -sha256 -hmac "$key" | awk '{print $NF}')"
 }
 t1=$(tok n01)
 t2=$(tok n02)

@@ -68,14 +68,15 @@ printf 'label: dos\n2048,8192,83\n10240,8192,83\n18432,8192,83\n32768,,83\n' |
 cp "$dir/disk.img" "$dir/disk.before"
 "$bin/springos-reimage" q01 --image img.gz --disktype virtio --partition 4 --no-power \
 	--no-wait >/dev/null
-# What bootsrv puts on the kernel command line (lib/ni_boot.h), computed
-# here the same way from the master's secret.
+# What bootsrv puts on the kernel command line: the node's name and its
+# token, HMAC-SHA256("ID:EXPERIMENT") under the master's secret.
 key=$(cat "$dir/master.secret")
-tok="q01.$(printf 'q01\n' | openssl dgst -sha256 -mac HMAC -macopt hexkey:"$key" | awk '{print $NF}')"
+id=$(sqlite3 "$dir/erm.db" "select id from nodes where name = 'q01'")
+hex=$(printf '%s:' "$id" | openssl dgst -sha256 -hmac "$key" | awk '{print $NF}')
 
 timeout 240 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
-	-append "console=ttyS0 quiet ni.master=http://10.0.2.2:$mport ni.token=$tok" \
+	-append "console=ttyS0 quiet springos.master=http://10.0.2.2:$mport springos.node=q01 springos.token=$hex" \
 	-drive file="$dir/disk.img",if=virtio,format=raw \
 	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
 	</dev/null >"$dir/console.log" 2>&1

@@ -16,6 +16,8 @@
 #include "token.h"
 #include "../../master/api.h"
 
+#define KNOWN_HEX "be1b44f1d4f704701e995bc1685f5677b2f99e4ff01eb31cd759d1a32033e3b1"
+
 struct fixture {
 	char dir[64];
 	char path[96];
@@ -65,42 +67,55 @@ static void
 test_token(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t key[TOKEN_SECRET_LEN], key2[TOKEN_SECRET_LEN];
-	char tok[TOKEN_MAX], node[ERM_NAME_MAX], path[128], err[256];
+	struct token_key key, key2;
+	char hex[TOKEN_HEX_LEN + 1], tok[TOKEN_MAX], node[ERM_NAME_MAX], path[128], err[256];
 	struct stat st;
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/secret", f->dir);
-	assert_int_equal(token_secret_load(path, 0, key, err, sizeof(err)), -1);
-	assert_int_equal(token_secret_load(path, 1, key, err, sizeof(err)), 0);
+	assert_int_equal(token_secret_load(path, 0, &key, err, sizeof(err)), -1);
+	assert_int_equal(token_secret_load(path, 1, &key, err, sizeof(err)), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 65);
+	assert_int_equal(key.len, 64);	/* the newline is not part of it */
 	/* The second load reads the same secret back. */
-	assert_int_equal(token_secret_load(path, 1, key2, err, sizeof(err)), 0);
-	assert_memory_equal(key, key2, sizeof(key));
+	assert_int_equal(token_secret_load(path, 1, &key2, err, sizeof(err)), 0);
+	assert_memory_equal(key.b, key2.b, key.len);
 
-	assert_int_equal(token_make(key, "n01", "", tok, sizeof(tok)), 0);
-	assert_int_equal(strlen(tok), 4 + 64);
-	assert_true(token_check(key, tok, "n01", ""));
-	assert_false(token_check(key, tok, "n02", ""));
-	assert_false(token_check(key, tok, "n01", "exp1"));	/* node changed hands */
-	key2[0] ^= 1;
-	assert_false(token_check(key2, tok, "n01", ""));
+	/* Shape and dependence on every input; a known value below. */
+	assert_int_equal(token_hex(&key, 1, "", hex), 0);
+	assert_int_equal(strlen(hex), 64);
+	snprintf(tok, sizeof(tok), "n01.%s", hex);
+	assert_true(token_check(&key, tok, 1, ""));
+	assert_false(token_check(&key, tok, 2, ""));
+	assert_false(token_check(&key, tok, 1, "exp1"));	/* node changed hands */
+	key2.b[0] ^= 1;
+	assert_false(token_check(&key2, tok, 1, ""));
 	tok[10] = tok[10] == 'a' ? 'b' : 'a';
-	assert_false(token_check(key, tok, "n01", ""));
-	assert_int_equal(token_node(tok, strlen(tok), node, sizeof(node)), 0);
+	assert_false(token_check(&key, tok, 1, ""));
+	assert_int_equal(token_split(tok, strlen(tok), node, sizeof(node)), 0);
 	assert_string_equal(node, "n01");
-	assert_int_equal(token_node("n01", 3, node, sizeof(node)), -1);
-	assert_int_equal(token_node(".abc", 4, node, sizeof(node)), -1);
+	assert_int_equal(token_split("n01", 3, node, sizeof(node)), -1);
+	assert_int_equal(token_split(tok + 3, strlen(tok + 3), node, sizeof(node)), -1);
 	tok[10] = 'G';
-	assert_int_equal(token_node(tok, strlen(tok), node, sizeof(node)), -1);
-	assert_int_equal(token_make(key, "a.b", "", tok, sizeof(tok)), -1);
+	assert_int_equal(token_split(tok, strlen(tok), node, sizeof(node)), -1);
+
+	/* A known value: key "0123456789abcdef", node 7, experiment "exp"
+	 * (computed with: printf '7:exp' | openssl dgst -sha256 -hmac
+	 * 0123456789abcdef). */
+	fp = fopen(path, "w");
+	fputs("0123456789abcdef\n", fp);
+	fclose(fp);
+	assert_int_equal(token_secret_load(path, 1, &key, err, sizeof(err)), 0);
+	assert_int_equal(token_hex(&key, 7, "exp", hex), 0);
+	assert_string_equal(hex, KNOWN_HEX);
 
 	/* A damaged secret file is refused, not used. */
 	fp = fopen(path, "w");
 	fputs("short\n", fp);
 	fclose(fp);
-	assert_int_equal(token_secret_load(path, 1, key, err, sizeof(err)), -1);
+	assert_int_equal(token_secret_load(path, 1, &key, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a secret"));
 }
 

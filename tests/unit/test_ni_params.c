@@ -59,6 +59,17 @@ test_cmdline(void **state)
 	    sizeof(err)), -1);
 	assert_int_equal(parse("BOOTIF=01-zz", &p, err, sizeof(err)), -1);
 	assert_int_equal(parse("ni.reboot", &p, err, sizeof(err)), -1);
+	/* What bootsrv writes: a bare token joined with the node name. */
+	assert_int_equal(parse("initrd=initrd.img console=ttyS0,115200 springos.node=n07 "
+	    "springos.mac=02:00:00:00:07:00 springos.ip=10.99.0.17 "
+	    "springos.master=http://10.99.0.1:8080 springos.token=abcdef", &p, err,
+	    sizeof(err)), 0);
+	assert_string_equal(p.master, "http://10.99.0.1:8080");
+	assert_string_equal(p.token, "n07.abcdef");
+	assert_string_equal(p.bootif, "02:00:00:00:07:00");
+	assert_int_equal(parse("springos.master=http://x springos.token=abcdef", &p, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "springos.node"));
 	/* Plain kernel words are none of ni's business. */
 	assert_int_equal(parse("ro root=/dev/sda1 init=/bin/sh", &p, err, sizeof(err)), 0);
 	assert_false(p.standalone);
