@@ -45,6 +45,14 @@ static const struct conf_key schema[] = {
 
 	/* [imaged] */
 	{ "imaged", "store", CT_NONEMPTY, "/var/lib/springos/images", 0, 0, NULL },
+	{ "imaged", "listen", CT_NONEMPTY, "0.0.0.0:8070", 0, 0, NULL },
+	{ "imaged", "mcast_address", CT_IPV4, "0.0.0.0", 0, 0, NULL },
+	{ "imaged", "mcast_port", CT_INT, "7400", 1, 65535, NULL },
+	{ "imaged", "mcast_group", CT_IPV4, "239.192.77.1", 0, 0, NULL },
+	{ "imaged", "mcast_rate_max", CT_INT, "500000", 1000, 100000000, NULL },
+	{ "imaged", "mcast_rate_start", CT_INT, "0", 0, 100000000, NULL },
+	{ "imaged", "mcast_ttl", CT_INT, "1", 1, 255, NULL },
+	{ "imaged", "max_upload_mb", CT_INT, "8192", 1, 1048576, NULL },
 
 	/* [master] */
 	{ "master", "listen", CT_NONEMPTY, "127.0.0.1:8080", 0, 0, NULL },
