@@ -2,6 +2,7 @@
  * gzip(1) writes them when files are concatenated), libzstd for zstd
  * (RFC 8878, several frames allowed), and a pass-through for raw. */
 #include "decode.h"
+#include "decode_framed.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct decoder {
 	int z_in_member;	/* inside a gzip member (not at a boundary) */
 	ZSTD_DStream *zs;
 	int zs_in_frame;
+	struct framed *fr;	/* vmdk, sosimg */
 };
 
 static const struct {
@@ -69,11 +71,15 @@ decoder_new(enum img_format f, struct decoder **out)
 	struct decoder *d;
 
 	*out = NULL;
-	if (f != IMG_RAW && f != IMG_GZIP && f != IMG_ZSTD)
+	if (f != IMG_RAW && f != IMG_GZIP && f != IMG_ZSTD && f != IMG_VMDK && f != IMG_SOSIMG)
 		return DEC_EUNSUPPORTED;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return DEC_ENOMEM;
 	d->fmt = f;
+	if ((f == IMG_VMDK || f == IMG_SOSIMG) && framed_new(f == IMG_VMDK, &d->fr) != DEC_OK) {
+		free(d);
+		return DEC_ENOMEM;
+	}
 	if (f == IMG_GZIP) {
 		/* 15 + 16: gzip wrapper only, the largest window. */
 		if (inflateInit2(&d->z, 15 + 16) != Z_OK) {
@@ -100,6 +106,7 @@ decoder_free(struct decoder *d)
 	if (d->z_init)
 		inflateEnd(&d->z);
 	ZSTD_freeDStream(d->zs);
+	framed_free(d->fr);
 	free(d);
 }
 
@@ -201,13 +208,17 @@ decoder_run(struct decoder *d, const uint8_t *in, size_t inlen, size_t *consumed
 	switch (d->fmt) {
 	case IMG_RAW:
 		n = inlen < outcap ? inlen : outcap;
-		memcpy(out, in, n);
+		if (n > 0)
+			memcpy(out, in, n);
 		*consumed = *produced = n;
 		return DEC_OK;
 	case IMG_GZIP:
 		return run_gzip(d, in, inlen, consumed, out, outcap, produced);
 	case IMG_ZSTD:
 		return run_zstd(d, in, inlen, consumed, out, outcap, produced);
+	case IMG_VMDK:
+	case IMG_SOSIMG:
+		return framed_run(d->fr, in, inlen, consumed, out, outcap, produced);
 	default:
 		return DEC_EUNSUPPORTED;
 	}
@@ -220,7 +231,21 @@ decoder_finish(struct decoder *d)
 		return DEC_ETRUNCATED;
 	if (d->fmt == IMG_ZSTD && d->zs_in_frame)
 		return DEC_ETRUNCATED;
+	if (d->fr != NULL)
+		return framed_finish(d->fr);
 	return DEC_OK;
+}
+
+const char *
+decoder_errmsg(const struct decoder *d)
+{
+	return d->fr != NULL ? framed_errmsg(d->fr) : "";
+}
+
+int
+decoder_image_sha256(const struct decoder *d, uint8_t out[32])
+{
+	return d->fr != NULL ? framed_image_sha256(d->fr, out) : 0;
 }
 
 const char *

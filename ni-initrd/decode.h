@@ -1,4 +1,4 @@
-/* Streaming image decoders for ni: raw, gzip, zstd.
+/* Streaming image decoders for ni: raw, gzip, zstd, VMDK, sosimg.
  *
  * A decoder turns the fetched byte stream into the bytes that go on the
  * disk, a bounded piece at a time: it never holds more than its codec's
@@ -16,8 +16,8 @@ enum img_format {
 	IMG_RAW,
 	IMG_GZIP,
 	IMG_ZSTD,
-	IMG_VMDK,	/* recognised, decoded only with the imaged library */
-	IMG_SOSIMG,	/* the chunked format, same */
+	IMG_VMDK,	/* monolithicSparse or streamOptimized, grains in disk order */
+	IMG_SOSIMG,	/* imaged's chunked format, every chunk SHA-256 checked */
 };
 
 enum decode_err {
@@ -43,11 +43,18 @@ void decoder_free(struct decoder *d);	/* NULL is a no-op */
 int decoder_is_passthrough(const struct decoder *d);
 /* Consume some of in[0..inlen) and produce some of out[0..outcap).  Call
  * again with the rest of the input while *consumed < inlen or while the
- * output filled up.  Returns DEC_OK or an error. */
+ * output filled up.  Once the input has ended, call with in = NULL,
+ * inlen = 0 until no more output comes, then decoder_finish.  Returns
+ * DEC_OK or an error. */
 int decoder_run(struct decoder *d, const uint8_t *in, size_t inlen, size_t *consumed,
     uint8_t *out, size_t outcap, size_t *produced);
 /* The input has ended: DEC_OK if it ended on a frame boundary. */
 int decoder_finish(struct decoder *d);
 const char *decode_strerror(int err);
+/* The last error in detail ("sosimg chunk 3: SHA-256 mismatch"), or "". */
+const char *decoder_errmsg(const struct decoder *d);
+/* 1 and the SHA-256 of the whole decoded image when the format carries it
+ * (sosimg, once its header is read), else 0. */
+int decoder_image_sha256(const struct decoder *d, uint8_t out[32]);
 
 #endif

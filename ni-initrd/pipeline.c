@@ -73,6 +73,8 @@ struct pipe {
 	uint64_t end;		/* highest image offset written + 1 */
 	uint64_t skipped;
 	uint64_t next_off;	/* stream order check for the hash */
+	int have_image_sha;	/* the format carries the whole image's SHA-256 */
+	uint8_t image_sha[32];
 };
 
 static void pipe_fail(struct pipe *p, const char *fmt, ...)
@@ -249,6 +251,14 @@ out:
 
 /* ---- decode ---- */
 
+static const char *
+dec_reason(const struct decoder *d, int rc)
+{
+	const char *m = d != NULL ? decoder_errmsg(d) : "";
+
+	return m[0] != '\0' ? m : decode_strerror(rc);
+}
+
 static void *
 decode_main(void *arg)
 {
@@ -295,7 +305,7 @@ decode_main(void *arg)
 			if (rc != DEC_OK) {
 				pipe_fail(p, "decode %s at image byte %llu: %s",
 				    img_format_name(p->fmt), (unsigned long long)off,
-				    decode_strerror(rc));
+				    dec_reason(d, rc));
 				break;
 			}
 			if (out->len == out->cap) {
@@ -329,7 +339,7 @@ decode_main(void *arg)
 		off += made;
 		atomic_fetch_add(&p->pr.decoded, made);
 		if (rc != DEC_OK) {
-			pipe_fail(p, "decode: %s", decode_strerror(rc));
+			pipe_fail(p, "decode: %s", dec_reason(d, rc));
 			break;
 		}
 		if (out->len == out->cap) {
@@ -340,7 +350,9 @@ decode_main(void *arg)
 		break;
 	}
 	if (!p->failed && d != NULL && (rc = decoder_finish(d)) != DEC_OK)
-		pipe_fail(p, "decode %s: %s", img_format_name(p->fmt), decode_strerror(rc));
+		pipe_fail(p, "decode %s: %s", img_format_name(p->fmt), dec_reason(d, rc));
+	if (!p->failed && d != NULL)
+		p->have_image_sha = decoder_image_sha256(d, p->image_sha);
 	if (!p->failed && d == NULL)
 		pipe_fail(p, "fetch %s: the image is empty", p->o->plan->url);
 	if (out != NULL) {
@@ -692,6 +704,16 @@ pipe_run(const struct pipe_opts *o, struct pipe_result *r)
 		    "the image decoded to %llu bytes, the plan says %lld",
 		    (unsigned long long)p->end, (long long)o->plan->size);
 		goto out;
+	}
+	if (p->have_image_sha) {
+		char want[65];
+
+		hexify(p->image_sha, 32, want);
+		if (strcmp(want, r->sha256) != 0) {
+			snprintf(r->reason, sizeof(r->reason),
+			    "the image decoded to sha256 %s, its header says %s", r->sha256, want);
+			goto out;
+		}
 	}
 	if (o->plan->sha256[0] != '\0' && strcasecmp(o->plan->sha256, r->sha256) != 0) {
 		snprintf(r->reason, sizeof(r->reason),

@@ -1,4 +1,4 @@
-/* libFuzzer: the gzip and zstd stream decoders on any input, fed in
+/* libFuzzer: the gzip, zstd, VMDK and sosimg stream decoders on any input, fed in
  * pieces; output is bounded so a decompression bomb only costs time up to
  * the cap. */
 #include <stddef.h>
@@ -42,6 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	run(IMG_GZIP, data, size);
 	run(IMG_ZSTD, data, size);
+	run(IMG_VMDK, data, size);
+	run(IMG_SOSIMG, data, size);
 	(void)img_format_sniff(data, size);
 	return 0;
 }

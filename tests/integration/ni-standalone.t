@@ -25,6 +25,15 @@ zstd -q -3 -c "$dir/srv/img.raw" >"$dir/srv/img.zst"
 { head -c 5000000 "$dir/srv/img.raw" | gzip -c; tail -c +5000001 "$dir/srv/img.raw" | gzip -c; } \
 	>"$dir/srv/two.gz"
 head -c 2000000 "$dir/srv/img.gz" >"$dir/srv/cut.gz"
+# VMDK by two writers (ours and qemu-img), both subformats; the chunked
+# format; a sosimg with one stored byte flipped.
+"$SPRINGOS_BUILD/bin/imgtool" convert -O vmdk "$dir/srv/img.raw" "$dir/srv/img.vmdk" >/dev/null
+qemu-img convert -O vmdk -o subformat=streamOptimized "$dir/srv/img.raw" "$dir/srv/q-stream.vmdk"
+qemu-img convert -O vmdk -o subformat=monolithicSparse "$dir/srv/img.raw" "$dir/srv/q-sparse.vmdk"
+"$SPRINGOS_BUILD/bin/imgtool" convert "$dir/srv/img.raw" "$dir/srv/img.sos" >/dev/null
+cp "$dir/srv/img.sos" "$dir/srv/bad.sos"
+printf '\xff' | dd of="$dir/srv/bad.sos" bs=1 seek=$(($(stat -c %s "$dir/srv/bad.sos") - 1000)) \
+	conv=notrunc status=none
 chmod 644 "$dir"/srv/*
 chmod 755 "$dir/srv"
 sum=$(sha256sum <"$dir/srv/img.raw" | cut -d' ' -f1)
@@ -73,7 +82,7 @@ run() {
 }
 field() { jq -r ".$1" <<<"$json"; }
 
-plan 30
+plan 39
 
 start_http || { not_ok "python http.server did not start"; exit 1; }
 start_ftp || { not_ok "pyftpdlib did not start"; exit 1; }
@@ -145,6 +154,17 @@ check "GPT p2: partition holds the image" \
 	cmp -s <(tail -c +$((16384 * 512 + 1)) "$dir/gpt.disk" | head -c 8388608) "$dir/srv/img.raw"
 run gpt9 --image "ftp://127.0.0.1:$fport/img.zst" --disk "$dir/gpt.disk" --partition 9
 like "$rc:$(field reason)" "^1:.*partition 9 is unused" "GPT: an unused partition is refused"
+
+for v in img.vmdk q-stream.vmdk q-sparse.vmdk; do
+	run "$v" --image "ftp://127.0.0.1:$fport/$v" --disk "$dir/$v.out" --create --bufsize 64
+	is "$rc:$(field ok):$(field format)" "0:true:vmdk" "ftp:// $v installs"
+	check "$v: target equals the image" cmp -s "$dir/$v.out" "$dir/srv/img.raw"
+done
+run sos --image "http://127.0.0.1:$hport/img.sos" --disk "$dir/d9" --create
+is "$rc:$(field ok):$(field format)" "0:true:sosimg" "http:// sosimg installs"
+check "sosimg: target equals the image" cmp -s "$dir/d9" "$dir/srv/img.raw"
+run badsos --image "http://127.0.0.1:$hport/bad.sos" --disk "$dir/d10" --create
+like "$rc:$(field reason)" "^1:.*sosimg chunk [0-9]+: .*SHA-256" "a corrupted sosimg chunk is refused by its SHA-256"
 
 run cut --image "http://127.0.0.1:$hport/cut.gz" --disk "$dir/d7" --create
 is "$rc:$(field ok)" "1:false" "a truncated gzip image fails"

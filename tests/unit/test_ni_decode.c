@@ -100,7 +100,7 @@ test_sniff(void **state)
 	assert_int_equal(img_format_parse("zst", &f), 0);
 	assert_int_equal(f, IMG_ZSTD);
 	assert_int_equal(img_format_parse("lzma", &f), -1);
-	assert_int_equal(decoder_new(IMG_VMDK, &(struct decoder *){ NULL }), DEC_EUNSUPPORTED);
+	assert_int_equal(decoder_new(IMG_AUTO, &(struct decoder *){ NULL }), DEC_EUNSUPPORTED);
 }
 
 static void
