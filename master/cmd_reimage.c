@@ -21,7 +21,10 @@
 static const char usage_text[] =
     "usage: springos node reimage NODE... (--image NAME | --url URL)\n"
     "           [--partition N] [--format F] [--disk PATH] [--disktype T]\n"
-    "           [--attempts N] [--timeout SECONDS] [--no-power] [--no-wait]\n";
+    "           [--mcast] [--attempts N] [--timeout SECONDS] [--no-power] [--no-wait]\n"
+    "  --image NAME   an image of the catalogue, fetched from imaged by HTTP,\n"
+    "                 or by multicast with --mcast (sosimg images)\n"
+    "  --url URL      any http https ftp tftp file mcast URL instead\n";
 
 struct watch {
 	char name[ERM_NAME_MAX];
@@ -62,7 +65,7 @@ cmd_node_reimage(struct erm *db, const struct conf *conf, int argc, char **argv)
 	const char *image = NULL, *url = NULL, *format = NULL, *disk = "", *disktype = "";
 	char err[512];
 	long partition = 0, attempts = 3, timeout = -1;
-	int nnodes = 0, power = 1, wait = 1, failed = 0, tty = isatty(1), rc = 1;
+	int nnodes = 0, power = 1, wait = 1, mcast = 0, failed = 0, tty = isatty(1), rc = 1;
 	time_t start;
 
 	if ((w = calloc(MAX_NODES, sizeof(*w))) == NULL) {
@@ -102,6 +105,9 @@ cmd_node_reimage(struct erm *db, const struct conf *conf, int argc, char **argv)
 		} else if (strcmp(a, "--no-power") == 0) {
 			power = 0;
 			takes = 0;
+		} else if (strcmp(a, "--mcast") == 0) {
+			mcast = 1;
+			takes = 0;
 		} else if (strcmp(a, "--no-wait") == 0) {
 			wait = 0;
 			takes = 0;
@@ -123,7 +129,7 @@ cmd_node_reimage(struct erm *db, const struct conf *conf, int argc, char **argv)
 		}
 		i += takes;
 	}
-	if (nnodes == 0 || (image == NULL) == (url == NULL) ||
+	if (nnodes == 0 || (image == NULL) == (url == NULL) || (mcast && image == NULL) ||
 	    (disktype[0] != '\0' && strcmp(disktype, "ide") != 0 && strcmp(disktype, "sata") != 0 &&
 	    strcmp(disktype, "scsi") != 0 && strcmp(disktype, "virtio") != 0 &&
 	    strcmp(disktype, "nvme") != 0))
@@ -145,11 +151,24 @@ cmd_node_reimage(struct erm *db, const struct conf *conf, int argc, char **argv)
 			goto out;
 		}
 		str_copy(plan.image, img.name, sizeof(plan.image));
-		if (base[0] != '\0')
+		const char *listen = conf_str(conf, "imaged", "listen");
+		const char *colon = strrchr(listen, ':');
+		const char *maddr = conf_str(conf, "imaged", "mcast_address");
+
+		if (mcast) {
+			/* imaged's multicast control address and port. */
+			if (strcmp(maddr, "0.0.0.0") == 0)
+				maddr = conf_str(conf, "testbed", "mgmt_address");
+			snprintf(plan.url, sizeof(plan.url), "mcast://%s:%ld/%s", maddr,
+			    conf_int(conf, "imaged", "mcast_port"), img.name);
+		} else if (base[0] != '\0') {
 			snprintf(plan.url, sizeof(plan.url), "%s/%s", base, img.name);
-		else
-			snprintf(plan.url, sizeof(plan.url), "http://%s:8081/images/%s",
-			    conf_str(conf, "testbed", "mgmt_address"), img.name);
+		} else {
+			/* imaged serves GET /images/NAME on its listen port. */
+			snprintf(plan.url, sizeof(plan.url), "http://%s:%s/images/%s",
+			    conf_str(conf, "testbed", "mgmt_address"),
+			    colon != NULL ? colon + 1 : "8070", img.name);
+		}
 		str_copy(plan.format, img.format, sizeof(plan.format));
 		/* The catalogue's SHA-256 is of the file; it is also what
 		 * lands on the disk only when the file is raw. */

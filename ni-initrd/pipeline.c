@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "mcast_recv.h"
 #include "parttable.h"
 #include "util.h"
 
@@ -591,6 +592,142 @@ out:
 	return rc;
 }
 
+/* ---- multicast (imaged's receiver library) ---- */
+
+struct mc_sink {
+	struct pipe *p;
+	double last;
+};
+
+static int
+mc_write(void *ctx, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct pipe *p = ((struct mc_sink *)ctx)->p;
+
+	if (p->limit != 0 && (off > p->limit || len > p->limit - off)) {
+		pipe_fail(p, "the image is larger than the target (%llu bytes)",
+		    (unsigned long long)p->limit);
+		return -1;
+	}
+	if (pwrite_all(p->fd, buf, len, p->base + off) != 0) {
+		pipe_fail(p, "write %s at byte %llu: %s", p->o->target,
+		    (unsigned long long)(p->base + off), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mc_zero(void *ctx, uint64_t off, size_t len)
+{
+	static const uint8_t zero[65536];
+	struct pipe *p = ((struct mc_sink *)ctx)->p;
+
+	/* A fresh file target reads as zeros already. */
+	if (p->target_is_file) {
+		p->skipped += len;
+		return 0;
+	}
+	while (len > 0) {
+		size_t n = len < sizeof(zero) ? len : sizeof(zero);
+
+		if (mc_write(ctx, off, zero, n) != 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void
+mc_progress(void *ctx, const struct mcast_recv_stats *st)
+{
+	struct mc_sink *s = ctx;
+	double t = now_s();
+
+	atomic_store(&s->p->pr.total, st->bytes_total);
+	atomic_store(&s->p->pr.fetched, st->bytes_done);
+	atomic_store(&s->p->pr.written, st->bytes_done);
+	if (t - s->last >= 1.0 && s->p->o->progress != NULL) {
+		s->last = t;
+		s->p->o->progress(s->p->o->progress_ctx, &s->p->pr);
+	}
+}
+
+/* mcast://SERVER:PORT/IMAGE[?iface=LOCALADDR]: the receiver drives, each
+ * chunk arrives SHA-256-checked in any order and is written in place;
+ * the whole image's SHA-256 comes from its header. */
+static int
+mcast_fetch(struct pipe *p, struct pipe_result *r, uint8_t image_sha[32])
+{
+	struct mcast_recv_cfg cfg;
+	struct mcast_recv_stats st;
+	struct mc_sink sink = { p, 0 };
+	char host[64], image[256], iface[64] = "", err[256];
+	const char *u = p->o->plan->url + strlen("mcast://"), *colon, *slash, *q;
+	long port;
+
+	memset(&cfg, 0, sizeof(cfg));
+	colon = strchr(u, ':');
+	slash = strchr(u, '/');
+	if (colon == NULL || slash == NULL || colon > slash || (size_t)(colon - u) >= sizeof(host)) {
+		snprintf(r->reason, sizeof(r->reason), "%.200s: expected mcast://SERVER:PORT/IMAGE",
+		    p->o->plan->url);
+		return -1;
+	}
+	memcpy(host, u, (size_t)(colon - u));
+	host[colon - u] = '\0';
+	{
+		char ps[8];
+		size_t pl = (size_t)(slash - colon - 1);
+
+		if (pl == 0 || pl >= sizeof(ps)) {
+			snprintf(r->reason, sizeof(r->reason), "%.200s: bad port", p->o->plan->url);
+			return -1;
+		}
+		memcpy(ps, colon + 1, pl);
+		ps[pl] = '\0';
+		if (parse_long(ps, 1, 65535, &port) != 0) {
+			snprintf(r->reason, sizeof(r->reason), "%.200s: bad port", p->o->plan->url);
+			return -1;
+		}
+	}
+	str_copy(image, slash + 1, sizeof(image));
+	if ((q = strchr(image, '?')) != NULL) {
+		if (strncmp(q, "?iface=", 7) == 0)
+			str_copy(iface, q + 7, sizeof(iface));
+		image[q - image] = '\0';
+	}
+	if (ipv4_parse(host, &cfg.server) != 0 || image[0] == '\0' ||
+	    (iface[0] != '\0' && ipv4_parse(iface, &cfg.iface) != 0)) {
+		snprintf(r->reason, sizeof(r->reason),
+		    "%.200s: expected mcast://IPV4:PORT/IMAGE[?iface=IPV4]", p->o->plan->url);
+		return -1;
+	}
+	cfg.port = (uint16_t)port;
+	cfg.image = image;
+	cfg.timeout_s = 3600;
+	cfg.sink.write = mc_write;
+	cfg.sink.zero = mc_zero;
+	cfg.sink.ctx = &sink;
+	cfg.progress = mc_progress;
+	cfg.cb_ctx = &sink;
+	atomic_store(&p->pr.stage, STAGE_FETCH);
+	if (mcast_recv_run(&cfg, &st, err, sizeof(err)) != 0) {
+		if (p->failed)
+			str_copy(r->reason, p->reason, sizeof(r->reason));
+		else
+			snprintf(r->reason, sizeof(r->reason), "multicast %.200s: %.250s", p->o->plan->url,
+			    err);
+		return -1;
+	}
+	p->end = st.bytes_total;
+	r->fetched = st.bytes_done;
+	memcpy(image_sha, st.image_sha256, 32);
+	r->format = IMG_SOSIMG;
+	return 0;
+}
+
 int
 pipe_global_init(void)
 {
@@ -651,6 +788,21 @@ pipe_run(const struct pipe_opts *o, struct pipe_result *r)
 	}
 	if (open_target(p, r) != 0)
 		goto out;
+	if (strncmp(o->plan->url, "mcast://", 8) == 0) {
+		uint8_t sha[32];
+
+		if (mcast_fetch(p, r, sha) != 0)
+			goto out;
+		hexify(sha, 32, r->sha256);
+		r->bytes = p->end;
+		r->skipped = p->skipped;
+		if (p->target_is_file && ftruncate(p->fd, (off_t)p->end) != 0) {
+			snprintf(r->reason, sizeof(r->reason), "truncate %s: %s", o->target,
+			    strerror(errno));
+			goto out;
+		}
+		goto synced;
+	}
 
 	p->threads_left = 3;
 	for (started = 0; started < 3; started++)
@@ -693,6 +845,7 @@ pipe_run(const struct pipe_opts *o, struct pipe_result *r)
 		    strerror(errno));
 		goto out;
 	}
+synced:
 	if (fdatasync(p->fd) != 0) {
 		snprintf(r->reason, sizeof(r->reason), "sync %s: %s", o->target,
 		    strerror(errno));
