@@ -4,6 +4,8 @@
 # lease with udhcpc, fetches its plan from a real master with its token,
 # installs a gzip image into partition 4 of the VM's virtio disk (MBR made
 # by sfdisk), verifies, reports, and reboots; the master sets boot local.
+# The first boot has its plug pulled mid-install (QEMU killed): the node
+# stays in install, and the next power-on ends installed and verified.
 # Networking is QEMU's user mode: the guest reaches only this machine's
 # loopback (10.0.2.2), where the master and the image server listen.
 set -uo pipefail
@@ -28,12 +30,12 @@ wait_tcp() {
 	return 1
 }
 
-plan 9
+plan 13
 check "initrd and kernel are built" test -s "$kdir/initrd.img" -a -s "$kdir/vmlinuz"
 diag "initrd size: $(du -k "$kdir/initrd.img" | cut -f1) KiB"
 
 mkdir -p "$dir/srv"
-{ head -c 6291456 /dev/urandom; head -c 2097152 /dev/zero; } >"$dir/img.raw"
+{ head -c 33554432 /dev/urandom; head -c 8388608 /dev/zero; } >"$dir/img.raw"
 gzip -1 -c "$dir/img.raw" >"$dir/srv/img.gz"
 for _ in 1 2 3; do
 	hport=$(port)
@@ -62,7 +64,7 @@ pids+=($!)
 wait_tcp "$mport"
 
 # A 64 MiB disk with four primary partitions; the image goes to the 4th.
-truncate -s 64M "$dir/disk.img"
+truncate -s 96M "$dir/disk.img"
 printf 'label: dos\n2048,8192,83\n10240,8192,83\n18432,8192,83\n32768,,83\n' |
 	sfdisk -q "$dir/disk.img"
 cp "$dir/disk.img" "$dir/disk.before"
@@ -79,17 +81,42 @@ timeout 240 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
 	-append "console=ttyS0 quiet springos.master=http://10.0.2.2:$mport springos.node=q01 springos.token=$hex" \
 	-drive file="$dir/disk.img",if=virtio,format=raw \
 	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
+	-pidfile "$dir/qemu1.pid" </dev/null >"$dir/console1.log" 2>&1 &
+qpid=$!
+pids+=($qpid)
+# Pull the plug once ni reports it is writing.
+state=
+for _ in $(seq 1200); do
+	state=$(sqlite3 "$dir/erm.db" "select state || ' ' || bytes from install_plans")
+	[[ $state == writing\ [1-9]* ]] && break
+	kill -0 $qpid 2>/dev/null || break
+	sleep 0.1
+done
+# SIGKILL to QEMU itself: no shutdown, no flush, like a pulled plug.
+[[ -s $dir/qemu1.pid ]] && kill -9 "$(cat "$dir/qemu1.pid")" 2>/dev/null
+wait $qpid 2>/dev/null
+like "$state" "^writing [1-9]" "first boot: ni reported progress, then the plug was pulled"
+is "$("$bin/springos" --json node show q01 | jq -r .boot)" install "  the node stays in install"
+check "  the partition does not hold the image yet" \
+	bash -c "! cmp -s <(tail -c +$((32768 * 512 + 1)) '$dir/disk.img' | head -c 41943040) '$dir/img.raw'"
+timeout 240 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
+	-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
+	-append "console=ttyS0 quiet springos.master=http://10.0.2.2:$mport springos.node=q01 springos.token=$hex" \
+	-drive file="$dir/disk.img",if=virtio,format=raw \
+	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
 	</dev/null >"$dir/console.log" 2>&1
 is "$?" 0 "the VM installed and rebooted (QEMU exits on reboot)"
 console=$(tr -d '\r' <"$dir/console.log")
 like "$console" "ni-initrd: eth0 10\.0\.2\.15" "ni got a DHCP lease with udhcpc"
 like "$console" "installing http://10\.0\.2\.2:$hport/img\.gz \(gzip\) onto /dev/vda partition 4" \
 	"ni fetched its plan and picked the virtio disk"
-like "$console" "installed 8388608 bytes .* verified" "ni verified the disk"
+like "$console" "installed 41943040 bytes .* verified" "ni verified the disk"
 check "partition 4 holds the image" \
-	cmp -s <(tail -c +$((32768 * 512 + 1)) "$dir/disk.img" | head -c 8388608) "$dir/img.raw"
+	cmp -s <(tail -c +$((32768 * 512 + 1)) "$dir/disk.img" | head -c 41943040) "$dir/img.raw"
 check "partitions 1-3 and the table are untouched" \
 	cmp -s <(head -c $((32768 * 512)) "$dir/disk.img") <(head -c $((32768 * 512)) "$dir/disk.before")
 is "$("$bin/springos" --json node show q01 | jq -r '.boot + " " + .state')" "local installed" \
 	"the master set boot local"
 like "$(cat "$dir/master.log")" "q01: plan [0-9]+ installed" "the master logged the result"
+is "$(sqlite3 "$dir/erm.db" "select state, attempts from install_plans")" "done|1" \
+	"one result recorded: the pulled plug left no success behind"
