@@ -37,10 +37,33 @@ diag "initrd size: $(du -k "$kdir/initrd.img" | cut -f1) KiB"
 mkdir -p "$dir/srv"
 { head -c 33554432 /dev/urandom; head -c 8388608 /dev/zero; } >"$dir/img.raw"
 gzip -1 -c "$dir/img.raw" >"$dir/srv/img.gz"
+# The image server: plain HTTP, except that it stops after half of the
+# file until $dir/release exists, so the first boot is surely mid-install
+# when its plug is pulled (no timing guesses).
+cat >"$dir/stall.py" <<'PY'
+import http.server, os, sys, time
+root, release = sys.argv[2], sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        path = os.path.join(root, os.path.basename(self.path))
+        if not os.path.isfile(path):
+            self.send_error(404); return
+        data = open(path, "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        half = len(data) // 2
+        self.wfile.write(data[:half]); self.wfile.flush()
+        for _ in range(1200):
+            if os.path.exists(release): break
+            time.sleep(0.1)
+        self.wfile.write(data[half:])
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
 for _ in 1 2 3; do
 	hport=$(port)
-	(cd "$dir/srv" && exec /usr/bin/python3 -m http.server "$hport" --bind 127.0.0.1) \
-		>/dev/null 2>&1 &
+	/usr/bin/python3 "$dir/stall.py" "$hport" "$dir/srv" "$dir/release" >/dev/null 2>&1 &
 	pids+=($!)
 	wait_tcp "$hport" && break
 done
@@ -84,9 +107,10 @@ timeout 240 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
 	-pidfile "$dir/qemu1.pid" </dev/null >"$dir/console1.log" 2>&1 &
 qpid=$!
 pids+=($qpid)
-# Pull the plug once ni reports it is writing.
+# Pull the plug once ni reports it is writing (the server holds the
+# second half back meanwhile).
 state=
-for _ in $(seq 1200); do
+for _ in $(seq 1800); do
 	state=$(sqlite3 "$dir/erm.db" "select state || ' ' || bytes from install_plans")
 	[[ $state == writing\ [1-9]* ]] && break
 	kill -0 $qpid 2>/dev/null || break
@@ -95,6 +119,7 @@ done
 # SIGKILL to QEMU itself: no shutdown, no flush, like a pulled plug.
 [[ -s $dir/qemu1.pid ]] && kill -9 "$(cat "$dir/qemu1.pid")" 2>/dev/null
 wait $qpid 2>/dev/null
+touch "$dir/release"
 like "$state" "^writing [1-9]" "first boot: ni reported progress, then the plug was pulled"
 is "$("$bin/springos" --json node show q01 | jq -r .boot)" install "  the node stays in install"
 check "  the partition does not hold the image yet" \
