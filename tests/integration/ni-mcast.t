@@ -88,4 +88,4 @@ ip netns exec "${P}r1" timeout 60 "$B/ni" -q --json --create --disk "$dir/r3.dis
 	--image "mcast://10.78.0.1:7401/nosuch.sos?iface=10.78.0.11" >"$dir/r3.json" 2>/dev/null
 is "$?:$(jq -r .ok "$dir/r3.json")" "1:false" "an image imaged does not have fails"
 like "$(jq -r .reason "$dir/r3.json")" "multicast .*nosuch" "  with the reason"
-[[ $rc1$rc2 == 00 ]] || diag "$(cat "$dir/r1.err" "$dir/r2.err" "$dir/imaged.log" | tail -20)"
+[[ $rc1$rc2 == 00 ]] || diag "$(cat "$dir/r1.err" "$dir/r2.err" "$dir/imaged.log" | head -40)"
