@@ -533,6 +533,7 @@ main(int argc, char **argv)
 	char err[512], host[64];
 	struct msrv_cfg mc;
 	struct event *sigs[3];
+	struct event_config *ecfg;
 	uint32_t a;
 	long port;
 	int ch, fg = 0, verbose = 0, i;
@@ -565,7 +566,13 @@ main(int argc, char **argv)
 	if (erm_open(conf_str(g.conf, "testbed", "db"), 0, &g.db, err, sizeof(err)) != ERM_OK)
 		fatalx("database: %s", err);
 	signal(SIGPIPE, SIG_IGN);
-	g.base = event_base_new();
+	/* Precise timers (timerfd): the multicast pacer ticks every millisecond. */
+	ecfg = event_config_new();
+	if (ecfg == NULL)
+		fatalx("event_config_new failed");
+	event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	g.base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
 	if (g.base == NULL)
 		fatalx("event_base_new failed");
 	memset(&mc, 0, sizeof(mc));
@@ -577,6 +584,7 @@ main(int argc, char **argv)
 	mc.rate_max_kbps = conf_int(g.conf, "imaged", "mcast_rate_max");
 	mc.rate_start_kbps = conf_int(g.conf, "imaged", "mcast_rate_start");
 	mc.ttl = (int)conf_int(g.conf, "imaged", "mcast_ttl");
+	mc.loss_backoff_pct = (int)conf_int(g.conf, "imaged", "mcast_loss_backoff");
 	if (!IN_MULTICAST(ntohl(a)))
 		fatalx("%s: [imaged] mcast_group: %s is not a multicast address", cfgpath,
 		    conf_str(g.conf, "imaged", "mcast_group"));

@@ -2,7 +2,7 @@
 # (lib/sosimg.c) and the multicast receiver library (lib/mcast_recv.c).
 LIB_SRCS += lib/sosimg.c lib/mcast_proto.c lib/mcast_recv.c
 LIB_LIBS += -lz -lzstd -lcrypto
-DEPS_PKGS += qemu-utils udpcast zlib1g-dev libzstd-dev libssl-dev libevent-dev \
+DEPS_PKGS += qemu-utils udpcast zstd bc jq sqlite3 zlib1g-dev libzstd-dev libssl-dev libevent-dev \
 	libjansson-dev curl
 
 IMGIO_SRCS := imaged/imgio.c imaged/vmdk.c
@@ -34,7 +34,7 @@ $(SHIM): tests/shim/recvshim.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl
 
-BENCHES += bench-image
+BENCHES += image
 .PHONY: bench-image bench-mcast
 bench-image bench-mcast: deps all
-	@tests/bench/run $(BUILD) bench-image
+	@tests/bench/run $(BUILD) image

@@ -135,9 +135,9 @@ main(int argc, char **argv)
 	/* One machine-readable summary line for scripts and tests. */
 	sosimg_hex(st.image_sha256, 32, hex);
 	printf("imgrecv: %s %s chunks=%u present=%u received=%u corrupt=%u datagrams=%llu "
-	    "useless=%llu unicast=%d sha256=%s\n", rc == 0 ? "done" : "failed", cfg.image,
+	    "useless=%llu evicted=%u unicast=%d sha256=%s\n", rc == 0 ? "done" : "failed", cfg.image,
 	    st.chunks_total, st.chunks_present, st.chunks_received, st.chunks_corrupt,
-	    (unsigned long long)st.datagrams, (unsigned long long)st.useless, st.unicast, hex);
+	    (unsigned long long)st.datagrams, (unsigned long long)st.useless, st.evicted, st.unicast, hex);
 	if (rc < 0) {
 		fprintf(stderr, "imgrecv: %s\n", err);
 		return 1;

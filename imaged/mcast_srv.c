@@ -26,9 +26,8 @@
 #define MAX_UNICAST 64
 #define TICK_US 1000
 #define CONTROL_MS 250
+#define DECREASE_HOLD_MS 500
 #define CLIENT_STALE_S 60
-/* Receivers reporting more loss than this make the server slow down. */
-#define LOSS_BACKOFF_PPM 100000
 
 /* A destination with its own queue: the group, or one unicast receiver. */
 struct target {
@@ -40,6 +39,8 @@ struct target {
 	uint8_t *inq;
 	uint32_t head, count;
 	uint32_t cursor;     /* next block to look at in the head chunk */
+	uint32_t saved_for;  /* chunk a repair was put in front of ... */
+	uint32_t head_cursor_saved; /* ... and its cursor then */
 };
 
 struct client {
@@ -72,6 +73,8 @@ struct session {
 	uint64_t last_refill_us;
 	uint32_t seq;
 	uint64_t bytes_mc, bytes_uc, dgrams_mc, dgrams_uc;
+	unsigned long control_ticks;
+	uint64_t last_decrease_us;
 	/* Cached stored bytes of one chunk. */
 	int64_t cache_chunk;
 	uint8_t *cache;
@@ -116,6 +119,7 @@ target_init(struct target *t, struct session *s)
 {
 	uint32_t n = s->h.n_chunks;
 
+	t->saved_for = UINT32_MAX;
 	t->bits = calloc(s->total_blocks / 8 + 1, 1);
 	t->ring = calloc(n + 1, sizeof(uint32_t));
 	t->inq = calloc(n + 1, 1);
@@ -145,9 +149,13 @@ bit_set(struct target *t, uint64_t b, int v)
 		t->bits[b >> 3] &= (uint8_t)~(1u << (b & 7));
 }
 
-/* Queue blocks [first, first+n) of chunk c; blocks already pending merge. */
+/* Queue blocks [first, first+n) of chunk c; blocks already pending merge.
+ * Repairs (some blocks of a chunk) go to the front of the queue: the
+ * receivers asking for them hold the rest of the chunk in memory, and a
+ * repair costs little; whole chunks join the back. */
 static void
-target_want(struct session *s, struct target *t, uint32_t c, uint32_t first, uint32_t n)
+target_want(struct session *s, struct target *t, uint32_t c, uint32_t first, uint32_t n,
+    int repair)
 {
 	uint32_t nb = mp_nblocks(s->ents[c].clen), b;
 	uint64_t base = s->block_base[c];
@@ -160,9 +168,21 @@ target_want(struct session *s, struct target *t, uint32_t c, uint32_t first, uin
 		bit_set(t, base + b, 1);
 	if (!t->inq[c]) {
 		t->inq[c] = 1;
-		t->ring[(t->head + t->count) % s->h.n_chunks] = c;
-		if (t->count == 0)
+		if (repair && t->count > 0) {
+			/* In front of the head, which keeps its cursor: the head
+			 * resumes where it was once the repair is sent. */
+			uint32_t c0 = t->ring[t->head];
+
+			t->head = (t->head + s->h.n_chunks - 1) % s->h.n_chunks;
+			t->ring[t->head] = c;
+			t->head_cursor_saved = t->cursor;
+			t->saved_for = c0;
 			t->cursor = 0;
+		} else {
+			t->ring[(t->head + t->count) % s->h.n_chunks] = c;
+			if (t->count == 0)
+				t->cursor = 0;
+		}
 		t->count++;
 	}
 }
@@ -219,6 +239,10 @@ target_send_one(struct session *s, struct target *t)
 		t->head = (t->head + 1) % s->h.n_chunks;
 		t->count--;
 		t->cursor = 0;
+		if (t->count > 0 && t->ring[t->head] == t->saved_for) {
+			t->cursor = t->head_cursor_saved;
+			t->saved_for = UINT32_MAX;
+		}
 	}
 	return 0;
 found:
@@ -271,7 +295,11 @@ session_busy(const struct session *s)
 static void
 session_send(struct session *s, uint64_t t)
 {
-	double burst = s->rate_bps * 0.002 + 3 * MP_MAX_DGRAM;
+	/* Ticks come every millisecond (imaged asks libevent for precise
+	 * timers); a late tick may make up for up to 4 ms.  Longer bursts
+	 * overflow receivers' input queues (netdev_max_backlog) when many
+	 * share a host or a switch port buffer. */
+	double burst = s->rate_bps * 0.004 + 3 * MP_MAX_DGRAM;
 	int r, progress, i;
 
 	s->tokens += s->rate_bps * (double)(t - s->last_refill_us) / 1e6;
@@ -479,11 +507,11 @@ handle(struct msrv *m, const uint8_t *buf, size_t len, const struct sockaddr_in 
 					c = items[i].chunk + k;
 					if (c >= s->h.n_chunks)
 						break;
-					target_want(s, t, c, 0, UINT32_MAX);
+					target_want(s, t, c, 0, UINT32_MAX, 0);
 				}
 			} else {
 				target_want(s, t, items[i].chunk, items[i].first_block,
-				    items[i].nblocks);
+				    items[i].nblocks, 1);
 			}
 		}
 		if (session_busy(s))
@@ -534,14 +562,77 @@ on_read(evutil_socket_t fd, short ev, void *arg)
 	}
 }
 
+static struct client *
+client_by_id(struct session *s, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < s->n_clients; i++)
+		if (s->clients[i].id == id)
+			return &s->clients[i];
+	return NULL;
+}
+
+/* Free the queues of unicast receivers that are done or gone, so the
+ * MAX_UNICAST places are reused. */
+static void
+reap_unicast(struct session *s, time_t t)
+{
+	struct client *c;
+	int i;
+
+	for (i = 0; i < s->n_uc; i++) {
+		c = client_by_id(s, s->uc[i]->client);
+		if (c != NULL && !c->done && t - c->last <= CLIENT_STALE_S)
+			continue;
+		target_free(s->uc[i]);
+		free(s->uc[i]);
+		s->uc[i] = s->uc[--s->n_uc];
+		s->rr = 0;
+		i--;
+	}
+}
+
+/* Every 10 s while receivers work: one line per image. */
+static void
+log_progress(struct session *s, time_t t)
+{
+	uint64_t done = 0, total = 0;
+	int j, working = 0, finished = 0;
+
+	for (j = 0; j < s->n_clients; j++) {
+		struct client *c = &s->clients[j];
+
+		if (c->done) {
+			finished++;
+			continue;
+		}
+		if (t - c->last > CLIENT_STALE_S)
+			continue;
+		working++;
+		done += c->st.bytes_done;
+		total += c->st.bytes_total;
+	}
+	if (working == 0)
+		return;
+	log_info("%s: %d receivers working (%.0f%% of their bytes done), %d done, rate "
+	    "%.0f kbit/s, sent %llu bytes multicast, %llu unicast", s->name, working,
+	    total ? 100.0 * (double)done / (double)total : 0.0, finished,
+	    s->rate_bps * 8 / 1000, (unsigned long long)s->bytes_mc,
+	    (unsigned long long)s->bytes_uc);
+}
+
 /* Rate control (AIMD): every CONTROL_MS, if any receiver still working
- * reported more than LOSS_BACKOFF_PPM loss in its last interval, cut the
- * rate to 70%; otherwise add a sixteenth of the ceiling, up to it. */
+ * reported more than loss_backoff_pct loss in its last status interval,
+ * cut the rate to 70% -- at most once per DECREASE_HOLD_MS, so that the
+ * reports reflect the new rate before the next cut; otherwise add a
+ * thirty-second of the ceiling, up to it. */
 static void
 on_control(evutil_socket_t fd, short ev, void *arg)
 {
 	struct msrv *m = arg;
 	double ceiling = (double)m->cfg.rate_max_kbps * 1000 / 8, floor = 125000;
+	uint64_t tnow = now_us();
 	time_t t = time(NULL);
 	uint32_t worst;
 	int i, j, active;
@@ -551,6 +642,9 @@ on_control(evutil_socket_t fd, short ev, void *arg)
 	for (i = 0; i < m->n_sess; i++) {
 		struct session *s = m->sess[i];
 
+		reap_unicast(s, t);
+		if (++s->control_ticks % (10000 / CONTROL_MS) == 0)
+			log_progress(s, t);
 		worst = 0;
 		active = 0;
 		for (j = 0; j < s->n_clients; j++) {
@@ -564,14 +658,17 @@ on_control(evutil_socket_t fd, short ev, void *arg)
 		}
 		if (!active)
 			continue;
-		if (worst > LOSS_BACKOFF_PPM) {
+		if (worst > (uint32_t)m->cfg.loss_backoff_pct * 10000) {
+			if (tnow - s->last_decrease_us < DECREASE_HOLD_MS * 1000)
+				continue;
+			s->last_decrease_us = tnow;
 			s->rate_bps *= 0.7;
 			if (s->rate_bps < floor)
 				s->rate_bps = floor;
 			log_debug("%s: loss %.1f%%: rate down to %.0f kbit/s", s->name,
 			    worst / 10000.0, s->rate_bps * 8 / 1000);
 		} else if (s->rate_bps < ceiling) {
-			s->rate_bps += ceiling / 16;
+			s->rate_bps += ceiling / 32;
 			if (s->rate_bps > ceiling)
 				s->rate_bps = ceiling;
 		}
@@ -603,8 +700,11 @@ msrv_new(struct event_base *base, const struct msrv_cfg *cfg, char *err, size_t 
 		return NULL;
 	}
 	setsockopt(m->sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(m->sock, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(m->sock, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Past net.core.[rw]mem_max when we may (root). */
+	if (setsockopt(m->sock, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(m->sock, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	if (setsockopt(m->sock, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(m->sock, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = cfg->addr;
@@ -744,7 +844,7 @@ msrv_add_image(struct msrv *m, const char *name, const char *path, char *err,
 		struct in_addr g = { s->group };
 
 		log_info("%s: multicast on %s:%u, %u chunks", name, inet_ntoa(g),
-		    m->cfg.port, h->n_chunks);
+		    m->cfg.port, s->h.n_chunks);
 	}
 	return 0;
 nomem:

@@ -19,6 +19,7 @@ struct msrv_cfg {
 	long rate_max_kbps;   /* ceiling, kbit/s */
 	long rate_start_kbps; /* 0: a quarter of the ceiling */
 	int ttl;
+	int loss_backoff_pct; /* slow down when a receiver loses more than this */
 };
 
 struct msrv *msrv_new(struct event_base *base, const struct msrv_cfg *cfg, char *err,

@@ -87,7 +87,8 @@ static const struct conf_key schema[] = {
 	{ "imaged", "mcast_rate_max", CT_INT, "500000", 1000, 100000000, NULL },
 	{ "imaged", "mcast_rate_start", CT_INT, "0", 0, 100000000, NULL },
 	{ "imaged", "mcast_ttl", CT_INT, "1", 1, 255, NULL },
-	{ "imaged", "max_upload_mb", CT_INT, "8192", 1, 1048576, NULL },
+	{ "imaged", "mcast_loss_backoff", CT_INT, "3", 1, 90, NULL },
+	{ "imaged", "max_upload_mb", CT_INT, "2048", 1, 1048576, NULL },
 
 	/* [master] */
 	{ "master", "listen", CT_NONEMPTY, "127.0.0.1:8080", 0, 0, NULL },

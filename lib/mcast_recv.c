@@ -23,9 +23,15 @@
 
 #include "mcast_proto.h"
 
-#define NSLOTS 16
-#define REQ_INTERVAL_MS 200
-#define STATUS_INTERVAL_MS 500
+/* Chunks being assembled at once.  Under loss nearly every chunk waits for
+ * a repair while the next ones arrive, so there must be room for the
+ * chunks in flight; buffers are allocated on first use. */
+#define NSLOTS 64
+#define REQ_TICK_MS 50          /* how often to consider asking */
+#define REREQ_WHOLE_MS 1000     /* ask again for a whole chunk after */
+#define PARTIAL_QUIET_MS 100    /* a partial chunk's blocks stopped for */
+#define REREQ_PARTIAL_MS 300    /* ask again for its missing blocks after */
+#define STATUS_INTERVAL_MS 250
 #define JOIN_TRIES 30
 
 struct slot {
@@ -50,11 +56,15 @@ struct rx {
 	struct mp_info info;
 	struct sosimg_entry *ents;
 	uint8_t *have;
+	uint8_t *inslot;        /* chunk is being assembled in a slot */
+	uint64_t *asked;        /* when each chunk was last asked for */
 	uint32_t missing;
 	struct slot slots[NSLOTS];
 	uint8_t *dec;
+	size_t slot_cap;
 	int unicast;
 	uint64_t last_mc_data, last_req, last_status, start;
+	uint64_t asked_since;   /* first REQ not followed by multicast data */
 	/* Loss estimate over one status interval, from multicast sequence gaps. */
 	uint32_t seq_lo, seq_hi, seq_n;
 	int seq_any;
@@ -117,7 +127,9 @@ recv_wait(int fd, uint8_t *buf, size_t cap, int ms)
 
 	if (poll(&p, 1, ms) <= 0)
 		return 0;
-	n = recvfrom(fd, buf, cap, 0, NULL, NULL);
+	/* Never block here: readiness can vanish (a datagram dropped on a
+	 * bad checksum), and nothing more may come until we ask again. */
+	n = recvfrom(fd, buf, cap, MSG_DONTWAIT, NULL, NULL);
 	return n < 0 ? 0 : n;
 }
 
@@ -262,6 +274,18 @@ take_existing(struct rx *r)
 	return 0;
 }
 
+/* A large receive buffer rides out the bursts that arrive while a chunk is
+ * decompressed, hashed and written.  SO_RCVBUFFORCE (root, as ni is) goes
+ * past net.core.rmem_max; otherwise we get what the sysctl allows. */
+static void
+big_rcvbuf(int fd, int mib)
+{
+	int sz = mib << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
 static int
 join_group(struct rx *r)
 {
@@ -273,12 +297,9 @@ join_group(struct rx *r)
 	if (r->mc < 0)
 		return rx_fail(r, "socket: %s", strerror(errno));
 	setsockopt(r->mc, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* A large buffer rides out bursts while we decompress and write. */
-	{
-		int sz = 8 << 20;
-
-		setsockopt(r->mc, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	}
+	/* 64 MiB: about 0.4 s of a 100 MB/s stream, for a receiver that
+	 * shares its CPU with many others and is descheduled for a while. */
+	big_rcvbuf(r->mc, 64);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = r->info.group;
@@ -296,9 +317,13 @@ join_group(struct rx *r)
 }
 
 /* Build the missing-item list and send it in REQ datagrams: first the
- * missing blocks of partly received chunks, then runs of whole chunks. */
+ * missing blocks of partly received chunks whose blocks stopped coming
+ * (the server has finished that chunk: what is missing was lost), then
+ * runs of whole chunks not asked for lately.  Not asking again for what
+ * is still on its way keeps the server from sending it twice; the server
+ * merges repeated requests for what it has not sent yet. */
 static void
-send_requests(struct rx *r)
+send_requests(struct rx *r, uint64_t t)
 {
 	struct mp_item items[MP_REQ_MAX_ITEMS];
 	uint8_t buf[MP_MAX_DGRAM];
@@ -310,15 +335,22 @@ send_requests(struct rx *r)
 #define FLUSH() do { \
 		len = mp_encode_req(buf, sizeof(buf), r->session, r->client, flags, items, k); \
 		send_ctl(r, buf, len); \
+		if (r->asked_since == 0) \
+			r->asked_since = t; \
 		k = 0; \
 		dgrams++; \
 	} while (0)
+#define ELIGIBLE(c) (!r->have[c] && !r->inslot[c] && \
+	    r->ents[c].codec != SOSIMG_ZERO && \
+	    (r->asked[c] == 0 || t - r->asked[c] >= REREQ_WHOLE_MS))
 
 	for (s = 0; s < NSLOTS; s++) {
 		struct slot *sl = &r->slots[s];
 
-		if (!sl->used)
+		if (!sl->used || t - sl->touched < PARTIAL_QUIET_MS ||
+		    t - r->asked[sl->chunk] < REREQ_PARTIAL_MS)
 			continue;
+		r->asked[sl->chunk] = t;
 		for (i = 0; i < sl->nblocks; i = j) {
 			if (sl->map[i]) {
 				j = i + 1;
@@ -335,30 +367,12 @@ send_requests(struct rx *r)
 		}
 	}
 	for (i = 0; i < n && dgrams < 4; i = j) {
-		int inslot = 0;
-
-		if (r->have[i] || r->ents[i].codec == SOSIMG_ZERO) {
+		if (!ELIGIBLE(i)) {
 			j = i + 1;
 			continue;
 		}
-		for (s = 0; s < NSLOTS; s++)
-			inslot |= r->slots[s].used && r->slots[s].chunk == i;
-		if (inslot) {
-			j = i + 1;
-			continue;
-		}
-		for (j = i; j < n && !r->have[j] && j - i < 0xffff; j++) {
-			int busy = 0;
-
-			for (s = 0; s < NSLOTS; s++)
-				busy |= r->slots[s].used && r->slots[s].chunk == j;
-			if (busy)
-				break;
-		}
-		if (j == i) {
-			j = i + 1;
-			continue;
-		}
+		for (j = i; j < n && ELIGIBLE(j) && j - i < 0xffff; j++)
+			r->asked[j] = t;
 		items[k].chunk = i;
 		items[k].count = (uint16_t)(j - i);
 		items[k].first_block = 0;
@@ -369,6 +383,7 @@ send_requests(struct rx *r)
 	if (k > 0)
 		FLUSH();
 #undef FLUSH
+#undef ELIGIBLE
 }
 
 static void
@@ -399,17 +414,31 @@ slot_for(struct rx *r, uint32_t chunk, uint32_t clen, uint32_t nblocks)
 	for (s = 0; s < NSLOTS; s++)
 		if (r->slots[s].used && r->slots[s].chunk == chunk)
 			return &r->slots[s];
+	/* A free slot, else the one with the least received (LRU among
+	 * equals): it costs the least to fetch again. */
 	for (s = 0; s < NSLOTS; s++) {
 		sl = &r->slots[s];
 		if (!sl->used) {
 			victim = sl;
 			break;
 		}
-		if (victim == NULL || sl->touched < victim->touched)
+		if (victim == NULL || sl->got < victim->got ||
+		    (sl->got == victim->got && sl->touched < victim->touched))
 			victim = sl;
+	}
+	if (victim->buf == NULL) {
+		victim->buf = malloc(r->slot_cap);
+		victim->map = malloc(mp_nblocks((uint32_t)r->slot_cap) + 1);
+		if (victim->buf == NULL || victim->map == NULL)
+			return NULL;
+	}
+	if (victim->used) {
+		r->inslot[victim->chunk] = 0;
+		r->st->evicted++;
 	}
 	victim->used = 1;
 	victim->chunk = chunk;
+	r->inslot[chunk] = 1;
 	victim->clen = clen;
 	victim->nblocks = nblocks;
 	victim->got = 0;
@@ -425,9 +454,11 @@ complete(struct rx *r, struct slot *sl)
 	char e2[200];
 
 	sl->used = 0;
+	r->inslot[sl->chunk] = 0;
 	if (sosimg_decode_chunk(e, sl->buf, sl->clen, r->dec, e2, sizeof(e2)) != 0) {
-		/* Never used: it is requested again with the next REQ. */
+		/* Never used: asked for again right away. */
 		r->st->chunks_corrupt++;
+		r->asked[sl->chunk] = 0;
 		rx_event(r, "chunk %u failed its check (%s); fetching it again", sl->chunk, e2);
 		return 0;
 	}
@@ -455,6 +486,7 @@ on_data(struct rx *r, const uint8_t *buf, size_t len, int from_group)
 		return 0;
 	if (from_group) {
 		r->last_mc_data = now_ms();
+		r->asked_since = 0;
 		/* Loss estimate from the multicast sequence (unicast is unsequenced). */
 		if (!r->seq_any || (int32_t)(d.seq - r->seq_lo) < 0)
 			r->seq_lo = r->seq_any ? d.seq : d.seq;
@@ -472,6 +504,8 @@ on_data(struct rx *r, const uint8_t *buf, size_t len, int from_group)
 		return 0;
 	}
 	sl = slot_for(r, d.chunk, d.clen, d.nblocks);
+	if (sl == NULL)
+		return rx_fail(r, "out of memory for chunk buffers");
 	sl->touched = now_ms();
 	if (sl->map[d.block]) {
 		r->st->useless++;
@@ -508,8 +542,9 @@ main_loop(struct rx *r)
 	int fallback = r->cfg->fallback_ms > 0 ? r->cfg->fallback_ms : 3000;
 	uint64_t t, deadline = r->start + (uint64_t)(r->cfg->timeout_s > 0 ?
 	    r->cfg->timeout_s : 3600) * 1000;
+	struct timespec nap = { 0, 1000000 };
 	ssize_t n;
-	int i, budget;
+	int i, budget, got, streaming = 0, drained = 1;
 
 	r->last_mc_data = now_ms();
 	while (r->missing > 0) {
@@ -517,13 +552,18 @@ main_loop(struct rx *r)
 		if (t > deadline)
 			return rx_fail(r, "timed out with %u of %u chunks missing", r->missing,
 			    r->info.img.n_chunks);
-		if (!r->unicast && t - r->last_mc_data > (uint64_t)fallback) {
+		/* Fall back only when we asked and multicast did not answer: a
+		 * quiet group while nothing is asked for is no sign of trouble. */
+		if (!r->unicast && r->asked_since != 0 &&
+		    t - r->asked_since > (uint64_t)fallback) {
 			r->unicast = 1;
 			r->st->unicast = 1;
 			rx_event(r, "no multicast for %d ms: falling back to unicast", fallback);
 		}
-		if (t - r->last_req >= REQ_INTERVAL_MS) {
-			send_requests(r);
+		/* Ask only with nothing queued locally: what sits unread in our
+		 * own socket buffer (we may have been descheduled) is not lost. */
+		if (drained && t - r->last_req >= REQ_TICK_MS) {
+			send_requests(r, t);
 			r->last_req = t;
 		}
 		if (t - r->last_status >= STATUS_INTERVAL_MS) {
@@ -531,26 +571,43 @@ main_loop(struct rx *r)
 			send_status(r, 0);
 			r->last_status = t;
 		}
-		p[0].fd = r->ctl;
-		p[0].events = POLLIN;
-		p[1].fd = r->mc;
-		p[1].events = POLLIN;
-		if (poll(p, r->mc >= 0 ? 2 : 1, 20) <= 0)
-			continue;
-		for (i = 0; i < 2; i++) {
-			if (i == 1 && r->mc < 0)
-				break;
-			if (!(p[i].revents & POLLIN))
+		/* While data streams in, drain what has queued and nap a
+		 * millisecond rather than wait in poll: a receiver not waiting
+		 * on its socket costs the sending host no wake-up per datagram,
+		 * which is most of the cost of delivering to many receivers on
+		 * one host.  The socket buffer holds far more than a nap's worth. */
+		if (!streaming) {
+			p[0].fd = r->ctl;
+			p[0].events = POLLIN;
+			p[1].fd = r->mc;
+			p[1].events = POLLIN;
+			if (poll(p, r->mc >= 0 ? 2 : 1, 20) <= 0)
 				continue;
+		}
+		got = 0;
+		drained = 1;
+		for (i = 0; i < 2; i++) {
+			int fd = i == 0 ? r->ctl : r->mc;
+
+			if (fd < 0)
+				break;
 			/* Drain in bounded batches so neither socket starves. */
-			for (budget = 256; budget > 0 && r->missing > 0; budget--) {
-				n = recvfrom(p[i].fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
+			for (budget = 512; r->missing > 0; budget--) {
+				if (budget == 0) {
+					drained = 0;
+					break;
+				}
+				n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
 				if (n <= 0)
 					break;
+				got++;
 				if (on_data(r, buf, (size_t)n, i == 1) < 0)
 					return -1;
 			}
 		}
+		streaming = got > 0;
+		if (streaming && r->missing > 0)
+			nanosleep(&nap, NULL);
 	}
 	return 0;
 }
@@ -583,11 +640,7 @@ mcast_recv_run(const struct mcast_recv_cfg *cfg, struct mcast_recv_stats *st,
 	r.ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (r.ctl < 0)
 		return rx_fail(&r, "socket: %s", strerror(errno));
-	{
-		int sz = 4 << 20;
-
-		setsockopt(r.ctl, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	}
+	big_rcvbuf(r.ctl, 16);
 	if (do_join(&r) < 0 || fetch_index(&r) < 0)
 		goto done;
 	r.st->chunks_total = r.info.img.n_chunks;
@@ -595,20 +648,15 @@ mcast_recv_run(const struct mcast_recv_cfg *cfg, struct mcast_recv_stats *st,
 	memcpy(r.st->image_sha256, r.info.img.image_sha256, 32);
 	r.missing = r.info.img.n_chunks;
 	r.have = calloc(r.info.img.n_chunks + 1, 1);
+	r.inslot = calloc(r.info.img.n_chunks + 1, 1);
+	r.asked = calloc(r.info.img.n_chunks + 1, sizeof(uint64_t));
 	r.dec = malloc(r.info.img.chunk_size);
 	cap = sosimg_compress_bound(r.info.img.chunk_size);
-	if (r.have == NULL || r.dec == NULL) {
+	if (r.have == NULL || r.inslot == NULL || r.asked == NULL || r.dec == NULL) {
 		rx_fail(&r, "out of memory");
 		goto done;
 	}
-	for (s = 0; s < NSLOTS; s++) {
-		r.slots[s].buf = malloc(cap);
-		r.slots[s].map = malloc(mp_nblocks((uint32_t)cap) + 1);
-		if (r.slots[s].buf == NULL || r.slots[s].map == NULL) {
-			rx_fail(&r, "out of memory");
-			goto done;
-		}
-	}
+	r.slot_cap = cap;
 	if (take_existing(&r) < 0)
 		goto done;
 	if (!r.unicast && r.missing > 0 && join_group(&r) < 0)
@@ -630,6 +678,8 @@ done:
 	}
 	free(r.ents);
 	free(r.have);
+	free(r.inslot);
+	free(r.asked);
 	free(r.dec);
 	return rc;
 }

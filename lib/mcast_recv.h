@@ -5,8 +5,8 @@
  * The receiver drives: it joins the image's group, asks the server for the
  * chunks (or blocks of chunks) it lacks, takes any chunk multicast for
  * others that it also lacks, checks each chunk's SHA-256 before handing it
- * to the sink, and finishes on its own.  If no multicast arrives for
- * fallback_ms it asks for unicast instead.  mcast_recv_run blocks (one
+ * to the sink, and finishes on its own.  If its requests see no multicast
+ * for fallback_ms it asks for unicast instead.  mcast_recv_run blocks (one
  * poll loop) and is bounded by timeout_s. */
 #ifndef SPRINGOS_MCAST_RECV_H
 #define SPRINGOS_MCAST_RECV_H
@@ -35,6 +35,7 @@ struct mcast_recv_stats {
 	uint32_t chunks_corrupt;    /* failed SHA-256 and were fetched again */
 	uint64_t datagrams;         /* DATA datagrams taken */
 	uint64_t useless;           /* DATA for chunks already held */
+	uint32_t evicted;           /* partial chunks dropped for lack of room */
 	int unicast;                /* fell back to (or forced) unicast */
 	uint8_t image_sha256[32];
 };
