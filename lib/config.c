@@ -115,6 +115,11 @@ static const struct conf_key schema[] = {
 	{ "switch:*", "auth_pass", CT_STR, "", 0, 0, NULL },
 	{ "switch:*", "priv_proto", CT_ENUM, "AES", 0, 0, "DES|AES" },
 	{ "switch:*", "priv_pass", CT_STR, "", 0, 0, NULL },
+	{ "switch:*", "timeout_ms", CT_INT, "1000", 10, 60000, NULL },  /* first try */
+	{ "switch:*", "retries", CT_INT, "3", 0, 10, NULL },  /* timeout doubles each */
+	{ "switch:*", "max_varbinds", CT_INT, "60", 1, 200, NULL },  /* per SET request */
+	{ "switch:*", "owner", CT_NONEMPTY, "swconf", 0, 0, NULL },  /* VTP edit buffer */
+	{ "switch:*", "poll_ms", CT_INT, "100", 1, 5000, NULL },  /* VTP apply status */
 
 	/* [power:NAME]: settings of a power driver. */
 	{ "power:*", "driver", CT_ENUM, "manual", 0, 0, "qemu|ipmi|manual" },

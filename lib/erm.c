@@ -79,6 +79,26 @@ static const char *const migrations[] = {
 	"  expires INTEGER NOT NULL,"
 	"  state TEXT NOT NULL DEFAULT 'bound');"
 	"CREATE INDEX leases_mac ON leases(mac);",
+
+	/* 3: which experiment owns which VLAN id and switch port (swconf,
+	 * lib/erm_vlan.c). */
+	"CREATE TABLE vlan_allocations ("
+	"  switch TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL CHECK (vlan BETWEEN 1 AND 4094),"
+	"  experiment TEXT NOT NULL,"
+	"  network TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (switch, vlan),"
+	"  UNIQUE (switch, experiment, network));"
+	"CREATE TABLE port_allocations ("
+	"  switch TEXT NOT NULL,"
+	"  port INTEGER NOT NULL CHECK (port >= 1),"
+	"  experiment TEXT NOT NULL,"
+	"  vlan INTEGER NOT NULL,"
+	"  PRIMARY KEY (switch, port),"
+	"  FOREIGN KEY (switch, vlan) REFERENCES vlan_allocations (switch, vlan)"
+	"    ON DELETE CASCADE);"
+	"CREATE INDEX vlan_allocations_experiment ON vlan_allocations (experiment);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == ERM_SCHEMA_VERSION,

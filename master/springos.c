@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_spec.h"
 #include "config.h"
 #include "erm.h"
 #include "inventory.h"
@@ -48,6 +49,13 @@ usage(FILE *f)
 	    "  node boot NAME MODE          set the next boot: install, local or none\n"
 	    "  image add NAME FILE          register an image file (size, format, SHA-256)\n"
 	    "  image list                   the registered images\n"
+	    "\n"
+	    "Experiments (see docs/language.md):\n"
+	    "  check SPEC [--inventory FILE] [--experiment NAME]\n"
+	    "                               every error of an experiment description, or what it needs\n"
+	    "  fmt SPEC [--check]           print it canonically formatted (comments kept)\n"
+	    "  plan SPEC [--node NAME] [--inventory FILE] [--experiment NAME]\n"
+	    "                               hosts, VMs, addresses and each node's resolved scenario\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE   configuration (default $SPRINGOS_CONF or " DEFAULT_CONF ")\n"
@@ -518,6 +526,16 @@ cmd_image_list(struct cli *cli, int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------- */
 
+/* One-word commands over the experiment language (master/cmd_spec.c). */
+static const struct spec_command {
+	const char *name;
+	int (*run)(const char *conf_path, int argc, char **argv);
+} spec_commands[] = {
+	{ "check", cmd_spec_check },
+	{ "fmt", cmd_spec_fmt },
+	{ "plan", cmd_spec_plan },
+};
+
 static const struct command {
 	const char *group;
 	const char *name;
@@ -567,6 +585,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (size_t i = 0; argc >= 1 && i < ARRAY_LEN(spec_commands); i++) {
+		if (strcmp(argv[0], spec_commands[i].name) == 0)
+			return spec_commands[i].run(cli.conf_path, argc - 1, argv + 1);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
