@@ -120,7 +120,9 @@ rc=$?
 is "$rc" 0 "springos node reimage: the node installed"
 out=$(cat "$TMP/reimage.out")
 like "$out" "e2e01 +power-cycled \(qemu\)" "  it power-cycled the VM through QMP"
-like "$out" "e2e01 +writing +[0-9]+% " "  it showed live progress"
+# It redraws a node's line when the master's record changes (polled each
+# second): at least the plan pending, then done with its size.
+like "$out" "e2e01 +pending .*e2e01 +done +100% +[0-9.]+ MB" "  it showed the node's progress"
 like "$out" "1 of 1 node\(s\) installed" "  and the final tally"
 is "$("$BIN/springos" --json node show e2e01 | jq -r '.boot + " " + .state')" "local installed" \
 	"the node's boot mode is local"
@@ -131,7 +133,8 @@ for _ in $(seq 200); do
 	sleep 1
 done
 serial=$(tr -d '\r' <"$TMP/serial.log")
-like "$serial" "ni: installed [0-9]+ bytes \(gzip, .*verified" "ni installed and verified in the VM"
+like "$serial" "ni: done 100% [0-9.]+ MB written.*ni: installed [0-9]+ bytes \(gzip, .*verified" \
+	"ni reported progress, installed and verified in the VM"
 like "$serial" "SPRINGOS-SAMPLE-BOOTED from disk" "after the reboot the VM booted its disk: marker seen"
 like "$(cat "$TMP/bootsrv.log")" "boot script for $MAC node e2e01 .*: local" \
 	"bootsrv answered local after the install"
