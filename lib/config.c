@@ -92,6 +92,15 @@ static const struct conf_key schema[] = {
 
 	/* [master] */
 	{ "master", "listen", CT_NONEMPTY, "127.0.0.1:8080", 0, 0, NULL },
+	/* HMAC key of the per-node tokens; "" = STATE_DIR/master.secret. */
+	{ "master", "secret_file", CT_STR, "", 0, 0, NULL },
+	/* The API as nodes reach it (ni.master=); "" = http://MGMT_ADDRESS:PORT. */
+	{ "master", "url", CT_STR, "", 0, 0, NULL },
+	/* Where `node reimage --image NAME` points ni: BASE/NAME; "" =
+	 * http://MGMT_ADDRESS:8081/images. */
+	{ "master", "image_url", CT_STR, "", 0, 0, NULL },
+	/* Progress lines: an install with no report for this long is stalled. */
+	{ "master", "install_timeout", CT_INT, "1800", 10, 86400, NULL },
 
 	/* [switch:NAME]: one per switch of the testbed. */
 	{ "switch:*", "driver", CT_ENUM, "qbridge", 0, 0, "qbridge|cisco" },
