@@ -99,6 +99,29 @@ static const char *const migrations[] = {
 	"  FOREIGN KEY (switch, vlan) REFERENCES vlan_allocations (switch, vlan)"
 	"    ON DELETE CASCADE);"
 	"CREATE INDEX vlan_allocations_experiment ON vlan_allocations (experiment);",
+
+	/* 4: install plans and their progress (ni, the master's API and
+	 * `springos node reimage`; lib/erm_install.c). */
+	"CREATE TABLE install_plans ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  node_id INTEGER NOT NULL UNIQUE REFERENCES nodes(id) ON DELETE CASCADE,"
+	"  image TEXT NOT NULL,"
+	"  url TEXT NOT NULL,"
+	"  format TEXT NOT NULL DEFAULT 'auto',"
+	"  disk TEXT NOT NULL DEFAULT '',"
+	"  disktype TEXT NOT NULL DEFAULT '',"
+	"  part INTEGER NOT NULL DEFAULT 0 CHECK (part BETWEEN 0 AND 128),"
+	"  size INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN "
+	"    ('pending', 'starting', 'writing', 'verifying', 'done', 'failed')),"
+	"  percent INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  rate REAL NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == ERM_SCHEMA_VERSION,

@@ -23,7 +23,7 @@
 
 #include "util.h"
 
-#define ERM_SCHEMA_VERSION 3
+#define ERM_SCHEMA_VERSION 4
 #define ERM_NAME_MAX 64
 #define ERM_MAX_IFACES 16
 #define ERM_BUSY_TIMEOUT_MS 10000

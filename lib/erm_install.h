@@ -6,8 +6,9 @@
  * master hands the plan to ni, records its progress, and on a verified
  * success sets the boot mode to local, again in one transaction.
  *
- * Schema: ERM_INSTALL_SCHEMA below; erm_install_init() applies it (it is
- * idempotent) until erm's own migrations carry it. */
+ * Schema: created by erm's migration 4 (lib/erm.c).  ERM_INSTALL_SCHEMA
+ * below is the same SQL, idempotent; erm_install_init() also runs it so a
+ * handle opened without migrating still works. */
 #ifndef SPRINGOS_ERM_INSTALL_H
 #define SPRINGOS_ERM_INSTALL_H
 

@@ -10,13 +10,6 @@ FUZZERS += fuzz_api_body
 fuzz_api_body_SRCS := tests/fuzz/fuzz_api_body.c master/api_body.c lib/token.c lib/util.c
 fuzz_api_body_LIBS := -ljansson -lcrypto
 
-# `springos node reimage` lives in master/cmd_reimage.c (hook:
-# cmd_node_reimage in cmd_reimage.h); until the lead wires it into
-# springos.c, springos-reimage runs it on its own.
-PROGRAMS += springos-reimage
-springos-reimage_SRCS := master/reimage_main.c master/cmd_reimage.c master/power.c
-springos-reimage_LIBS := -ljansson -lcrypto
-
 UNIT_TESTS += test_master_api
 test_master_api_SRCS := tests/unit/test_master_api.c master/api_body.c
 test_master_api_LIBS := -lcmocka -ljansson -lcrypto

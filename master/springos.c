@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_reimage.h"
 #include "cmd_spec.h"
 #include "config.h"
 #include "erm.h"
@@ -48,6 +49,8 @@ usage(FILE *f)
 	    "  node list                    every node, its addresses, boot mode and state\n"
 	    "  node show NAME               one node with its interfaces and cabling\n"
 	    "  node boot NAME MODE          set the next boot: install, local or none\n"
+	    "  node reimage NODE... --image NAME|--url URL [--partition N] [--mcast] ...\n"
+	    "                               install an image on nodes: plan, power-cycle, live progress\n"
 	    "  image add NAME FILE          register an image file (size, format, SHA-256)\n"
 	    "  image list                   the registered images\n"
 	    "\n"
@@ -390,6 +393,17 @@ cmd_node_boot(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* node reimage: master/cmd_reimage.c does the work (plans, power, progress). */
+static int
+cmd_node_reimage_cli(struct cli *cli, int argc, char **argv)
+{
+	if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0))
+		return cmd_node_reimage(NULL, NULL, 0, NULL) == 2 ? 0 : 1;
+	if (cli_open(cli) != 0)
+		return 1;
+	return cmd_node_reimage(cli->db, cli->conf, argc, argv);
+}
+
 /* ---- images --------------------------------------------------------- */
 
 /* The format, from the first bytes of the file. */
@@ -574,6 +588,7 @@ static const struct command {
 	{ "node", "list", cmd_node_list },
 	{ "node", "show", cmd_node_show },
 	{ "node", "boot", cmd_node_boot },
+	{ "node", "reimage", cmd_node_reimage_cli },
 	{ "image", "add", cmd_image_add },
 	{ "image", "list", cmd_image_list },
 };

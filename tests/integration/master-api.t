@@ -5,7 +5,7 @@
 set -uo pipefail
 . "$SPRINGOS_TOP/tests/lib/tap.sh"
 bin=$SPRINGOS_BUILD/bin
-for p in master ni springos springos-reimage; do
+for p in master ni springos; do
 	[[ -x $bin/$p ]] || plan_skip_all "$p not built"
 done
 
@@ -81,7 +81,7 @@ snap() { sqlite3 "$dir/erm.db" 'select name, boot, state from nodes; select * fr
 
 is "$(code -H "Authorization: Bearer $t1" $api/api/v1/ni/plan)" 204 "valid token, no plan: 204"
 
-"$bin/springos-reimage" n01 --image img.gz --disk "$dir/disk1" --no-power --no-wait \
+"$bin/springos" node reimage n01 --image img.gz --disk "$dir/disk1" --no-power --no-wait \
 	>"$dir/r1.out" 2>&1
 is "$?" 0 "reimage records a plan (no power, no wait)"
 is "$(sos --json node show n01 | jq -r .boot)" install "  and sets boot mode install"
@@ -134,7 +134,7 @@ is "$(sos --json node show n01 | jq -r '.boot + " " + .state')" "local installed
 is "$(code -H "Authorization: Bearer $t1" $api/api/v1/ni/plan)" 204 "  and has no plan left"
 
 # A raw image: its catalogue SHA-256 must match what ni reports.
-"$bin/springos-reimage" n02 --image img.raw --disk "$dir/disk2" --no-power --no-wait >/dev/null
+"$bin/springos" node reimage n02 --image img.raw --disk "$dir/disk2" --no-power --no-wait >/dev/null
 code -H "Authorization: Bearer $t2" $api/api/v1/ni/plan >/dev/null
 id2=$(jq -r .id "$dir/body")
 is "$(code -X POST -H "Authorization: Bearer $t2" $api/api/v1/ni/result \
@@ -143,7 +143,7 @@ is "$(code -X POST -H "Authorization: Bearer $t2" $api/api/v1/ni/result \
 
 # node reimage follows ni to the end; the first attempt fails (image not
 # there yet), ni retries after its back-off and succeeds.
-"$bin/springos-reimage" n02 --url "http://127.0.0.1:$hport/late.gz" --disk "$dir/disk2" \
+"$bin/springos" node reimage n02 --url "http://127.0.0.1:$hport/late.gz" --disk "$dir/disk2" \
 	--no-power --attempts 3 --timeout 60 >"$dir/watch.out" 2>&1 &
 wpid=$!
 pids+=($wpid)

@@ -91,7 +91,7 @@ truncate -s 96M "$dir/disk.img"
 printf 'label: dos\n2048,8192,83\n10240,8192,83\n18432,8192,83\n32768,,83\n' |
 	sfdisk -q "$dir/disk.img"
 cp "$dir/disk.img" "$dir/disk.before"
-"$bin/springos-reimage" q01 --image img.gz --disktype virtio --partition 4 --no-power \
+"$bin/springos" node reimage q01 --image img.gz --disktype virtio --partition 4 --no-power \
 	--no-wait >/dev/null
 # What bootsrv puts on the kernel command line: the node's name and its
 # token, HMAC-SHA256("ID:EXPERIMENT") under the master's secret.

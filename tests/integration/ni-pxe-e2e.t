@@ -114,7 +114,7 @@ qpid=$!
 pids+=($qpid)
 for _ in $(seq 50); do [[ -S $TMP/e2e01.qmp ]] && break; sleep 0.1; done
 
-timeout 400 "$BIN/springos-reimage" e2e01 --image sample.img.gz --disktype ide --timeout 380 \
+timeout 400 "$BIN/springos" node reimage e2e01 --image sample.img.gz --disktype ide --timeout 380 \
 	>"$TMP/reimage.out" 2>&1
 rc=$?
 is "$rc" 0 "springos node reimage: the node installed"

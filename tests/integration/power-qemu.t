@@ -58,7 +58,7 @@ vm run -no-reboot
 vm stop -S
 is "$(qmp "$dir/stop.qmp" query-status | jq -r .status)" prelaunch "stopped VM is in prelaunch"
 
-out=$("$bin/springos-reimage" vrun vstop hand --url http://127.0.0.1:9/img.gz --no-wait 2>&1)
+out=$("$bin/springos" node reimage vrun vstop hand --url http://127.0.0.1:9/img.gz --no-wait 2>&1)
 is "$?" 0 "reimage power-cycles a running VM, a stopped VM and a manual node"
 like "$out" "vrun +power-cycled \(qemu\)" "  the running VM"
 like "$out" "node hand has manual power: reset it now" "  manual power tells the operator"
@@ -68,6 +68,6 @@ check "  the running VM received the reset (exited under -no-reboot)" \
 is "$(qmp "$dir/stop.qmp" query-status | jq -r .status)" running "  the stopped VM now runs"
 is "$("$bin/springos" --json node show vstop | jq -r .boot)" install "  its boot mode is install"
 
-out=$("$bin/springos-reimage" vdead --url http://127.0.0.1:9/img.gz --no-wait 2>&1)
+out=$("$bin/springos" node reimage vdead --url http://127.0.0.1:9/img.gz --no-wait 2>&1)
 is "$?" 1 "a VM whose QMP socket is gone: exit 1"
 like "$out" "vdead: QMP .*dead\.qmp: .*is the VM running" "  with the reason"
