@@ -355,26 +355,14 @@ conf_parse(const char *name, const char *buf, size_t len, struct conf **out, cha
 int
 conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
-	FILE *f;
-	char *buf;
+	char *buf, msg[160];
 	size_t n;
 	int rc;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (f == NULL)
-		return conf_fail(err, errlen, path, 0, "cannot open: %m");
-	buf = malloc(INI_MAX_SIZE + 1);
-	if (buf == NULL) {
-		fclose(f);
-		return conf_fail(err, errlen, path, 0, "out of memory");
-	}
-	n = fread(buf, 1, INI_MAX_SIZE + 1, f);
-	if (ferror(f))
-		rc = conf_fail(err, errlen, path, 0, "read error: %m");
-	else
-		rc = conf_parse(path, buf, n, out, err, errlen);
-	fclose(f);
+	if (ini_read_file(path, &buf, &n, msg, sizeof(msg)) != 0)
+		return conf_fail(err, errlen, path, 0, "%s", msg);
+	rc = conf_parse(path, buf, n, out, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -245,33 +245,45 @@ bad:
 }
 
 int
-ini_load(const char *path, struct ini_doc **out, struct ini_error *err)
+ini_read_file(const char *path, char **buf, size_t *len, char *msg, size_t msglen)
 {
 	FILE *f;
+	int rc = 0;
+
+	*buf = NULL;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(msg, msglen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	*buf = malloc(INI_MAX_SIZE + 1);
+	if (*buf == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		rc = -1;
+	} else {
+		*len = fread(*buf, 1, INI_MAX_SIZE + 1, f);
+		if (ferror(f)) {
+			snprintf(msg, msglen, "read error: %s", strerror(errno));
+			free(*buf);
+			*buf = NULL;
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+ini_load(const char *path, struct ini_doc **out, struct ini_error *err)
+{
 	char *buf;
 	size_t n;
 	int rc;
 
 	err->line = 0;
-	f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "cannot open: %s", strerror(errno));
+	if (ini_read_file(path, &buf, &n, err->msg, sizeof(err->msg)) != 0)
 		return -1;
-	}
-	buf = malloc(INI_MAX_SIZE + 1);
-	if (buf == NULL) {
-		fclose(f);
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	n = fread(buf, 1, INI_MAX_SIZE + 1, f);
-	if (ferror(f)) {
-		snprintf(err->msg, sizeof(err->msg), "read error: %s", strerror(errno));
-		rc = -1;
-	} else {
-		rc = ini_parse(buf, n, out, err);
-	}
-	fclose(f);
+	rc = ini_parse(buf, n, out, err);
 	free(buf);
 	return rc;
 }

@@ -52,6 +52,11 @@ struct ini_error {
  * nothing. */
 int ini_parse(const char *buf, size_t len, struct ini_doc **out, struct ini_error *err);
 
+/* Read a whole file into *buf (malloc'ed, the caller frees it), at most
+ * INI_MAX_SIZE + 1 bytes so that ini_parse() sees an over-long file as
+ * such.  On error writes "cannot open: ..." or "read error: ..." to msg. */
+int ini_read_file(const char *path, char **buf, size_t *len, char *msg, size_t msglen);
+
 /* Read a whole file (at most INI_MAX_SIZE) and parse it.  A file that
  * cannot be read is reported in err with line 0. */
 int ini_load(const char *path, struct ini_doc **out, struct ini_error *err);

@@ -241,26 +241,14 @@ bad:
 int
 inventory_load(const char *path, struct inventory **out, char *err, size_t errlen)
 {
-	FILE *f;
-	char *buf;
+	char *buf, msg[160];
 	size_t n;
 	int rc;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (f == NULL)
-		return inv_fail(err, errlen, path, 0, "cannot open: %m");
-	buf = malloc(INI_MAX_SIZE + 1);
-	if (buf == NULL) {
-		fclose(f);
-		return inv_fail(err, errlen, path, 0, "out of memory");
-	}
-	n = fread(buf, 1, INI_MAX_SIZE + 1, f);
-	if (ferror(f))
-		rc = inv_fail(err, errlen, path, 0, "read error: %m");
-	else
-		rc = inventory_parse(path, buf, n, out, err, errlen);
-	fclose(f);
+	if (ini_read_file(path, &buf, &n, msg, sizeof(msg)) != 0)
+		return inv_fail(err, errlen, path, 0, "%s", msg);
+	rc = inventory_parse(path, buf, n, out, err, errlen);
 	free(buf);
 	return rc;
 }
