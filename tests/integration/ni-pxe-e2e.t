@@ -123,8 +123,6 @@ check "bootsrv, imaged, master and the FTP server are up in the lab namespace" \
 	bash -c "grep -q ': ready$' '$TMP/bootsrv.log' &&
 		ip netns exec '$NS' curl -s -o /dev/null 'ftp://$SRV:$FTPPORT/'"
 
-# first_differing_byte A B: cmp's verdict, for diagnostics.
-cmp_diag() { cmp "$1" "$2" 2>&1 | head -1; }
 
 # variant TAG DISK_SOURCE CHECK_PARTITION4 REIMAGE_ARGS...: one install,
 # on a fresh VM disk (DISK_SOURCE "empty": 64 MiB of zeros; else a copy of
