@@ -123,7 +123,6 @@ check "bootsrv, imaged, master and the FTP server are up in the lab namespace" \
 	bash -c "grep -q ': ready$' '$TMP/bootsrv.log' &&
 		ip netns exec '$NS' curl -s -o /dev/null 'ftp://$SRV:$FTPPORT/'"
 
-
 # variant TAG DISK_SOURCE CHECK_PARTITION4 REIMAGE_ARGS...: one install,
 # on a fresh VM disk (DISK_SOURCE "empty": 64 MiB of zeros; else a copy of
 # that file), then the VM's boot from it.
