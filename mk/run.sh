@@ -57,12 +57,17 @@ progress() { printf '[run %6ss] %s\n' "$(elapsed)" "$*"; }
 # step WHAT CMD...: run one step, show and record how it went.  Output of
 # the command goes to the terminal indented, and to the step log.
 step() {
-	local what=$1 t0=$EPOCHREALTIME rc st
+	local what=$1 t0=$EPOCHREALTIME rc st fd sed_pid
 	shift
 	progress "$what ..."
-	{ "$@"; } > >(sed -u 's/^/    /') 2>&1
+	# The indenting sed's pid is taken at once: a step may start
+	# background jobs of its own (and so change $!).
+	exec {fd}> >(sed -u 's/^/    /')
+	sed_pid=$!
+	{ "$@"; } >&$fd 2>&1
 	rc=$?
-	wait $! # the indenting sed, so its lines come before ours
+	exec {fd}>&-
+	wait "$sed_pid" # so its lines come before ours
 	local ms
 	ms=$(ms_since "$t0")
 	st=$(ms_since "$t_start")
@@ -156,8 +161,14 @@ GP
 # Daemons run by this script (pids), stopped before the lab goes (lab
 # down would kill them anyway: they live in the lab's namespaces).
 daemons=()
+reimage_pid=""
 stop_daemons() {
 	local p
+	if [[ -n $reimage_pid ]]; then
+		kill "$reimage_pid" 2>/dev/null
+		wait "$reimage_pid" 2>/dev/null
+		reimage_pid=""
+	fi
 	for p in "${daemons[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${daemons[@]}"; do wait "$p" 2>/dev/null; done
 	daemons=()
@@ -299,10 +310,21 @@ machines=()
 for ((k = 1; k <= qemu; k++)); do machines+=("q$k"); done
 reimage_out=$(mktemp)
 # Live progress: springos prints a line per node when its state changes.
+# It runs in the background and we wait for it: bash runs the INT/TERM
+# trap during a wait, not while a foreground child runs, and finish()
+# stops it (timeout passes the signal on to springos).
 reimage() {
+	local tail_pid rc
 	timeout 600 "$springos" -c "$ini" node reimage "${machines[@]}" --image "$image" \
-		--disktype ide --timeout 560 2>&1 | tee "$reimage_out"
-	return "${PIPESTATUS[0]}"
+		--disktype ide --timeout 560 >"$reimage_out" 2>&1 </dev/null &
+	reimage_pid=$!
+	tail -n +1 -f --pid="$reimage_pid" "$reimage_out" &
+	tail_pid=$!
+	wait "$reimage_pid"
+	rc=$?
+	reimage_pid=""
+	wait "$tail_pid"
+	return $rc
 }
 step "springos node reimage ${machines[*]} --image $image" reimage || exit 1
 
