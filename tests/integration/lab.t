@@ -356,4 +356,32 @@ else
 	diag "$when; rc=$rc $out $left"
 fi
 
+# ---------------------------------------------------------------- --qemu
+# QEMU machines: a tap on mgmt0 each, a stopped QEMU (powered off) in
+# P-mgmt with its QMP socket, inventory entries with power qemu, bootsrv
+# configured; down kills them and leaves nothing.
+out=$("$LAB" up 1 --qemu 99 2>&1) && not_ok "--qemu 99 is refused" ||
+	like "$out" "a count 0..16 expected" "--qemu 99 is refused"
+Q=${P}q
+mine+=("$Q")
+out=$(timeout 60 "$LAB" up 1 --qemu 2 --prefix "$Q" 2>&1)
+is "$?" 0 "up 1 --qemu 2" || diag "$out"
+qs=$RUN/$Q
+is "$(ip -n "$Q-mgmt" -o link show master mgmt0 2>/dev/null | awk -F': ' '{ sub("@.*", "", $2); print $2 }' | sort | tr '\n' ' ')" \
+	"n1 q1 q2 " "the machines' taps q1, q2 are ports of mgmt0"
+qpids=$(procs_in "$(ns_inode "$Q-mgmt")")
+is "$(for p in $qpids; do tr '\0' ' ' <"/proc/$p/cmdline" | grep -o -- "-name $Q-q[0-9]"; done | sort | tr '\n' ' ')" \
+	"-name $Q-q1 -name $Q-q2 " "a QEMU process per machine in $Q-mgmt"
+check "their QMP sockets exist" test -S "$qs/qemu/q1.qmp" -a -S "$qs/qemu/q2.qmp"
+inv=$(awk '/^\[node:q/,0' "$qs/inventory.ini" | grep -E '^(\[|power|ip)' | tr '\n' ' ')
+is "$inv" "[node:q1] ip = 10.99.0.12 power = qemu power_params = $qs/qemu/q1.qmp [node:q2] ip = 10.99.0.13 power = qemu power_params = $qs/qemu/q2.qmp " \
+	"inventory: q1, q2 after the namespace nodes, power qemu with their QMP socket"
+like "$(cat "$qs/springos.ini")" "tftp_root = $qs/tftp.*http_listen = 10.99.0.1:8081.*token_secret_file = $qs/master.secret" \
+	"springos.ini configures bootsrv for network boot"
+out=$(timeout 60 "$LAB" down --prefix "$Q" 2>&1)
+is "$?:$(leftovers "$Q")" "0:" "down removes the QEMU lab" || diag "$out"
+# (Gone or a zombie: they were daemons, init reaps them when it gets to it.)
+alive() { local p; for p in $qpids; do [[ $(ps -o stat= -p "$p") == [^Z]* ]] && echo -n " $p"; done; }
+is "$(alive)" "" "and its QEMU processes are gone"
+
 done_testing

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make run (mk/run.sh): brings up a 4-node lab, imports it, lists it, and
-# always brings it down; the report says what happened.  Also the failure
-# path: a step that fails makes run exit non-zero, and the lab still goes.
+# make run (mk/run.sh): brings up a 4-node lab with one QEMU machine here
+# (make run has 2), imports it, lists it, reimages the machine (PXE, ni,
+# reboot into its disk), and always brings the lab down; the report says
+# what happened.  Also the failure path: a step that fails makes run exit
+# non-zero, and the lab still goes.
 set -uo pipefail
 . "$SPRINGOS_TOP/tests/lib/tap.sh"
 need_root_netns
@@ -22,15 +24,24 @@ left() { # what lab P left behind
 	return 0
 }
 
-out=$(SPRINGOS_RUN_OUT=$tmp/ok timeout 120 "$SPRINGOS_TOP/mk/run.sh" "$SPRINGOS_BUILD" 2>&1)
+out=$(SPRINGOS_RUN_QEMU=1 SPRINGOS_RUN_OUT=$tmp/ok timeout 500 "$SPRINGOS_TOP/mk/run.sh" "$SPRINGOS_BUILD" 2>&1)
 rc=$?
 is "$rc" 0 "mk/run.sh succeeds" || diag "$out"
 report=$(cat "$tmp/ok/run-report.txt" 2>/dev/null)
 p=$(sed -n 's/^lab: *prefix \([a-z0-9]*\),.*/\1/p' <<<"$report")
 prefixes+=(${p:+"$p"})
 like "$report" "result: +PASS" "the report says PASS"
-is "$(grep -cE '^  n[1-4] +physical +pc +02:' <<<"$report")" 4 "the report holds springos node list with the 4 lab nodes"
+before=$(awk '/^springos node list:$/ { on = 1; next } on && /^$/ { exit } on' <<<"$report")
+is "$(grep -cE '^  n[1-4] +physical +pc +02:.* none +new +manual ' <<<"$before")" 4 "the report holds springos node list with the 4 lab nodes"
+like "$before" "q1 +physical +pc +02:.* none +new +qemu " "  and the QEMU machine, power qemu"
 like "$report" "4/4 nodes reach the management node" "the report says every node reached the management node"
+like "$out" "q1 +power-cycled \(qemu\).*q1 +done +100%.*1 of 1 node\(s\) installed" "progress shows the reimage live"
+like "$report" "1/1 machines booted their installed disk" "the machine booted its installed disk"
+after=$(awk '/^springos node list after the install:$/ { on = 1; next } on && /^$/ { exit } on' <<<"$report")
+like "$after" "q1 +physical +pc +02:.* local +installed +qemu " "node list after the install: boot local, installed"
+like "$out" "q1: the first [0-9]+ bytes of its disk are the image" "its disk holds the image"
+like "$(tr -d '\r' <"$tmp/ok/run-logs/q1.serial" 2>/dev/null)" "ni: installed .*verified.*SPRINGOS-SAMPLE-BOOTED from disk" \
+	"its serial log is kept in run-logs: installed, verified, booted"
 like "$out" "lab down: ok" "progress shows the lab going down"
 is "$(left "$p")" "" "no lab left behind ($p)"
 
@@ -42,7 +53,9 @@ case "\$*" in *"node import"*) echo "springos: inventory.ini:3: injected failure
 exec "$SPRINGOS_BUILD/bin/springos" "\$@"
 FAKE
 chmod +x "$tmp/fake/bin/springos"
-out=$(SPRINGOS_RUN_OUT=$tmp/bad timeout 120 "$SPRINGOS_TOP/mk/run.sh" "$tmp/fake" 2>&1)
+ln -s "$SPRINGOS_BUILD/ni-initrd" "$SPRINGOS_BUILD/images" "$tmp/fake/"
+for b in master imaged bootsrv; do ln -s "$SPRINGOS_BUILD/bin/$b" "$tmp/fake/bin/"; done
+out=$(SPRINGOS_RUN_QEMU=1 SPRINGOS_RUN_OUT=$tmp/bad timeout 120 "$SPRINGOS_TOP/mk/run.sh" "$tmp/fake" 2>&1)
 rc=$?
 report=$(cat "$tmp/bad/run-report.txt" 2>/dev/null)
 p=$(sed -n 's/^lab: *prefix \([a-z0-9]*\),.*/\1/p' <<<"$report")
