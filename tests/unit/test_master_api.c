@@ -39,12 +39,12 @@ setup(void **state)
 	/* Idempotent. */
 	assert_int_equal(erm_install_init(f->db, err, sizeof(err)), ERM_OK);
 	memset(&n, 0, sizeof(n));
-	strcpy(n.name, "n01");
-	strcpy(n.mac, "02:00:00:00:01:00");
-	strcpy(n.power, "manual");
+	str_copy(n.name, "n01", sizeof(n.name));
+	str_copy(n.mac, "02:00:00:00:01:00", sizeof(n.mac));
+	str_copy(n.power, "manual", sizeof(n.power));
 	assert_int_equal(erm_node_add(f->db, &n), ERM_OK);
-	strcpy(n.name, "n02");
-	strcpy(n.mac, "02:00:00:00:02:00");
+	str_copy(n.name, "n02", sizeof(n.name));
+	str_copy(n.mac, "02:00:00:00:02:00", sizeof(n.mac));
 	assert_int_equal(erm_node_add(f->db, &n), ERM_OK);
 	*state = f;
 	return 0;
@@ -129,10 +129,10 @@ test_plans(void **state)
 	int64_t first;
 
 	memset(&p, 0, sizeof(p));
-	strcpy(p.node, "n01");
-	strcpy(p.image, "deb");
-	strcpy(p.url, "http://10.99.0.1:8081/images/deb");
-	strcpy(p.format, "gzip");
+	str_copy(p.node, "n01", sizeof(p.node));
+	str_copy(p.image, "deb", sizeof(p.image));
+	str_copy(p.url, "http://10.99.0.1:8081/images/deb", sizeof(p.url));
+	str_copy(p.format, "gzip", sizeof(p.format));
 	p.partition = 4;
 	assert_int_equal(erm_install_get(f->db, "n01", &got, err, sizeof(err)), ERM_ENOENT);
 	assert_int_equal(erm_install_put(f->db, &p, err, sizeof(err)), ERM_OK);
@@ -190,10 +190,10 @@ test_plans(void **state)
 	    sizeof(err)), ERM_ENOENT);
 
 	/* Unknown node: nothing recorded. */
-	strcpy(p.node, "n99");
+	str_copy(p.node, "n99", sizeof(p.node));
 	assert_int_equal(erm_install_put(f->db, &p, err, sizeof(err)), ERM_ENOENT);
 	p.partition = 129;
-	strcpy(p.node, "n02");
+	str_copy(p.node, "n02", sizeof(p.node));
 	assert_int_equal(erm_install_put(f->db, &p, err, sizeof(err)), ERM_EINVAL);
 }
 

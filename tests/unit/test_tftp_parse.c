@@ -222,8 +222,8 @@ script_modes(void **state)
 
 	(void)state;
 	memset(&n, 0, sizeof(n));
-	strcpy(n.name, "n01");
-	strcpy(n.ip, "10.99.0.11");
+	str_copy(n.name, "n01", sizeof(n.name));
+	str_copy(n.ip, "10.99.0.11", sizeof(n.ip));
 	n.boot = ERM_BOOT_INSTALL;
 	assert_true(bootscript_render(&n, "02:00:00:00:01:00", "abc123", &params, out,
 	    sizeof(out)) > 0);
@@ -254,10 +254,10 @@ script_modes(void **state)
 	n.boot = ERM_BOOT_INSTALL;
 	assert_int_equal(bootscript_render(&n, "02:00:00:00:01:00", "x${y}", &params, out,
 	    sizeof(out)), -1);
-	strcpy(n.name, "a b");
+	str_copy(n.name, "a b", sizeof(n.name));
 	assert_int_equal(bootscript_render(&n, "02:00:00:00:01:00", "", &params, out,
 	    sizeof(out)), -1);
-	strcpy(n.name, "n01");
+	str_copy(n.name, "n01", sizeof(n.name));
 	assert_int_equal(bootscript_render(&n, "02:00:00:00:01:00", "", &params, out, 40),
 	    -1);
 	assert_true(bootscript_chain("http://h:1", out, sizeof(out)) > 0);
