@@ -585,6 +585,8 @@ main(int argc, char **argv)
 	mc.rate_start_kbps = conf_int(g.conf, "imaged", "mcast_rate_start");
 	mc.ttl = (int)conf_int(g.conf, "imaged", "mcast_ttl");
 	mc.loss_backoff_pct = (int)conf_int(g.conf, "imaged", "mcast_loss_backoff");
+	mc.flow_floor_kbps = conf_int(g.conf, "imaged", "mcast_flow_floor");
+	mc.gather_ms = (int)conf_int(g.conf, "imaged", "mcast_gather_ms");
 	if (!IN_MULTICAST(ntohl(a)))
 		fatalx("%s: [imaged] mcast_group: %s is not a multicast address", cfgpath,
 		    conf_str(g.conf, "imaged", "mcast_group"));

@@ -28,6 +28,9 @@
 #define CONTROL_MS 250
 #define DECREASE_HOLD_MS 500
 #define CLIENT_STALE_S 60
+#define FLOW_STALE_US 1000000   /* a receiver silent this long holds nobody back */
+#define FLOW_WINDOW_START 64    /* datagrams, for a receiver yet to report */
+#define IDLE_RESTART_US 2000000 /* after this long without multicast, gather again */
 
 /* A destination with its own queue: the group, or one unicast receiver. */
 struct target {
@@ -49,7 +52,19 @@ struct client {
 	time_t first, last;
 	struct mp_status st;
 	int have_status, done, unicast;
+	int listening;          /* has asked for multicast: it is in the group */
+	int summarized;         /* done, and counted in an "all done" line */
 	uint64_t start_ms, done_ms;
+	/* Flow control: the last seq_next and window it reported, and when;
+	 * how far behind the group it was then; how fast it takes datagrams
+	 * off its socket (datagrams/s, smoothed). */
+	int flow;
+	uint32_t seq_next, window;
+	uint64_t flow_us;
+	uint32_t lag;
+	double take_rate;
+	uint32_t rate_seq;
+	uint64_t rate_us;
 };
 
 struct session {
@@ -70,9 +85,20 @@ struct session {
 	/* Pacing: a token bucket refilled at rate. */
 	double rate_bps;       /* bytes per second */
 	double tokens;
+	double floor_tokens;   /* sends allowed past a closed window */
+	uint64_t flow_waits;   /* ticks the group waited on a receiver's window */
+	uint64_t last_join_us, last_mc_us, gather_from_us;
+	int gather_logged, gather_held;
 	uint64_t last_refill_us;
 	uint32_t seq;
 	uint64_t bytes_mc, bytes_uc, dgrams_mc, dgrams_uc;
+	/* Blocks the group got more than once (repairs, late joiners), and
+	 * the requests that caused them. */
+	uint8_t *sent;         /* one bit per block: multicast at least once */
+	uint64_t dgrams_again, want_repair, want_again;
+	/* The counters when the last "all done" line was logged. */
+	uint64_t summary_mc, summary_again, summary_dgrams, summary_repair,
+	    summary_want_again, summary_uc;
 	unsigned long control_ticks;
 	uint64_t last_decrease_us;
 	/* Cached stored bytes of one chunk. */
@@ -164,8 +190,16 @@ target_want(struct session *s, struct target *t, uint32_t c, uint32_t first, uin
 		return;
 	if (n > nb - first)
 		n = nb - first;
-	for (b = first; b < first + n; b++)
+	for (b = first; b < first + n; b++) {
+		if (!t->unicast && !bit_get(t, base + b) &&
+		    s->sent[(base + b) >> 3] & (1u << ((base + b) & 7))) {
+			if (repair)
+				s->want_repair++;
+			else
+				s->want_again++;
+		}
 		bit_set(t, base + b, 1);
+	}
 	if (!t->inq[c]) {
 		t->inq[c] = 1;
 		if (repair && t->count > 0) {
@@ -272,9 +306,16 @@ found:
 		s->bytes_uc += len;
 		s->dgrams_uc++;
 	} else {
+		if (s->sent[(base + b) >> 3] & (1u << ((base + b) & 7)))
+			s->dgrams_again++;
+		s->sent[(base + b) >> 3] |= (uint8_t)(1u << ((base + b) & 7));
 		s->seq++;
 		s->bytes_mc += len;
 		s->dgrams_mc++;
+		s->last_mc_us = now_us();
+		s->gather_from_us = 0;
+		s->gather_logged = 0;
+		s->gather_held = 0;
 	}
 	return 1;
 }
@@ -292,6 +333,96 @@ session_busy(const struct session *s)
 	return 0;
 }
 
+/* Flow control: how many more datagrams the group may get before the
+ * slowest working receiver's socket would overflow (it reported, at
+ * seq_next, room for window more).  Receivers that are done, silent for
+ * FLOW_STALE_US or too old to report are not waited for. */
+static int64_t
+flow_room(const struct session *s, uint64_t t)
+{
+	int64_t room = INT64_MAX, r;
+	int i;
+
+	for (i = 0; i < s->n_clients; i++) {
+		const struct client *c = &s->clients[i];
+
+		if (!c->flow || c->done || c->unicast || t - c->flow_us > FLOW_STALE_US)
+			continue;
+		r = (int64_t)(int32_t)(c->seq_next - s->seq) + c->window;
+		if (r < room)
+			room = r;
+	}
+	return room;
+}
+
+/* A group that has been quiet starts sending once the receivers that
+ * joined are listening (each joins the group before its first request) and
+ * no new one has joined for gather_ms, waiting at most 8 times that: nodes
+ * that power on together join within a moment of each other, and whatever
+ * is sent before the last of them listens is sent twice. */
+static int
+gathering(struct session *s, uint64_t t)
+{
+	uint64_t g = (uint64_t)s->m->cfg.gather_ms * 1000;
+	time_t now = time(NULL);
+	int i, waiting = 0, listening = 0;
+
+	if (g == 0 || s->mc.count == 0)
+		return 0;
+	if (s->gather_from_us == 0) {
+		if (s->last_mc_us != 0 && t - s->last_mc_us < IDLE_RESTART_US)
+			return 0;
+		s->gather_from_us = t;
+	}
+	for (i = 0; i < s->n_clients; i++) {
+		const struct client *c = &s->clients[i];
+
+		if (!c->listening && !c->done && !c->unicast && now - c->last <= 2)
+			waiting = 1;
+	}
+	if ((waiting || t - s->last_join_us < g) && t - s->gather_from_us < 8 * g) {
+		s->gather_held = 1;
+		return 1;
+	}
+	if (s->gather_held && !s->gather_logged) {
+		for (i = 0; i < s->n_clients; i++)
+			listening += s->clients[i].listening && !s->clients[i].done;
+		s->gather_logged = 1;
+		log_info("%s: sending to the group after waiting %.0f ms for receivers to "
+		    "join (%d listening)", s->name, (double)(t - s->gather_from_us) / 1000,
+		    listening);
+	}
+	return 0;
+}
+
+/* The rate to send at: the AIMD rate, but no faster than a quarter above
+ * the slowest backlogged receiver (more than half its window behind) takes
+ * datagrams off its socket.  Sending in bursts that its window allows
+ * would only overflow the queues before its socket (a NIC ring, a switch
+ * port, the input backlog of a host) and cost repairs. */
+static double
+pace_rate(const struct session *s, uint64_t t)
+{
+	double slowest = 0, floor_bps = (double)s->m->cfg.flow_floor_kbps * 1000 / 8, r;
+	int i;
+
+	for (i = 0; i < s->n_clients; i++) {
+		const struct client *c = &s->clients[i];
+
+		if (!c->flow || c->done || c->unicast || t - c->flow_us > FLOW_STALE_US ||
+		    c->take_rate <= 0 || c->lag < c->window / 2)
+			continue;
+		if (slowest == 0 || c->take_rate < slowest)
+			slowest = c->take_rate;
+	}
+	if (slowest == 0)
+		return s->rate_bps;
+	r = 1.25 * slowest * (MP_BLOCK + 2 * MP_HDR_LEN);
+	if (r < floor_bps)
+		r = floor_bps;
+	return r < s->rate_bps ? r : s->rate_bps;
+}
+
 static void
 session_send(struct session *s, uint64_t t)
 {
@@ -299,20 +430,41 @@ session_send(struct session *s, uint64_t t)
 	 * timers); a late tick may make up for up to 4 ms.  Longer bursts
 	 * overflow receivers' input queues (netdev_max_backlog) when many
 	 * share a host or a switch port buffer. */
-	double burst = s->rate_bps * 0.004 + 3 * MP_MAX_DGRAM;
+	double rate = pace_rate(s, t);
+	double burst = rate * 0.004 + 3 * MP_MAX_DGRAM;
+	double floor_bps = (double)s->m->cfg.flow_floor_kbps * 1000 / 8;
+	double dt = (double)(t - s->last_refill_us) / 1e6;
+	int64_t room = flow_room(s, t);
 	int r, progress, i;
 
-	s->tokens += s->rate_bps * (double)(t - s->last_refill_us) / 1e6;
+	s->tokens += rate * dt;
+	s->floor_tokens += floor_bps * dt;
 	s->last_refill_us = t;
 	if (s->tokens > burst)
 		s->tokens = burst;
-	/* The group first, then unicast receivers in turn, one block each. */
+	if (s->floor_tokens > floor_bps * 0.004 + MP_MAX_DGRAM)
+		s->floor_tokens = floor_bps * 0.004 + MP_MAX_DGRAM;
+	if (room <= 0 && s->mc.count > 0)
+		s->flow_waits++;
+	if (gathering(s, t))
+		room = 0, s->floor_tokens = 0;
+	/* The group first, then unicast receivers in turn, one block each.
+	 * With the slowest receiver's window full the group waits, except
+	 * that it never waits below the floor rate: a receiver that slow
+	 * loses datagrams and repairs them later rather than hold everyone. */
 	while (s->tokens >= MP_MAX_DGRAM) {
 		progress = 0;
-		r = target_send_one(s, &s->mc);
-		if (r < 0)
-			return;
-		progress |= r;
+		if (room > 0 || s->floor_tokens >= MP_MAX_DGRAM) {
+			double before = s->tokens;
+
+			r = target_send_one(s, &s->mc);
+			if (r < 0)
+				return;
+			if (r > 0 && room <= 0)
+				s->floor_tokens -= before - s->tokens;
+			room--;
+			progress |= r;
+		}
 		for (i = 0; i < s->n_uc && s->tokens >= MP_MAX_DGRAM; i++) {
 			s->rr = (s->rr + 1) % s->n_uc;
 			r = target_send_one(s, s->uc[s->rr]);
@@ -383,6 +535,7 @@ client_find(struct session *s, uint32_t id, const struct sockaddr_in *from)
 	s->clients[i].addr = *from;
 	s->clients[i].first = s->clients[i].last = t;
 	s->clients[i].start_ms = now_us() / 1000;
+	s->last_join_us = now_us();
 	log_info("%s: receiver %08x at %s:%u joined", s->name, id, inet_ntoa(from->sin_addr),
 	    ntohs(from->sin_port));
 	return &s->clients[i];
@@ -432,6 +585,85 @@ reply(struct msrv *m, const uint8_t *buf, size_t len, const struct sockaddr_in *
 {
 	if (len > 0)
 		(void)sendto(m->sock, buf, len, 0, (const struct sockaddr *)to, sizeof(*to));
+}
+
+/* A receiver's STATUS with flow control fields: its room, how far behind
+ * the group it is, and (over at least 20 ms) the rate it takes datagrams. */
+static void
+flow_report(struct session *s, struct client *c, const struct mp_status *st)
+{
+	uint64_t t = now_us();
+	uint32_t d = st->seq_next - c->rate_seq;
+	double inst;
+
+	if (!c->flow || t - c->rate_us > FLOW_STALE_US || (int32_t)d < 0) {
+		c->take_rate = 0;
+		c->rate_seq = st->seq_next;
+		c->rate_us = t;
+	} else if (t - c->rate_us >= 20000) {
+		inst = (double)d * 1e6 / (double)(t - c->rate_us);
+		c->take_rate = c->take_rate > 0 ? 0.7 * c->take_rate + 0.3 * inst : inst;
+		c->rate_seq = st->seq_next;
+		c->rate_us = t;
+	}
+	c->flow = 1;
+	c->seq_next = st->seq_next;
+	c->window = st->window;
+	c->flow_us = t;
+	c->lag = (uint32_t)(s->seq - st->seq_next);
+}
+
+/* A receiver asking for multicast is in the group from now on: until its
+ * first report it has room for FLOW_WINDOW_START datagrams. */
+static void
+flow_start(struct session *s, struct client *c)
+{
+	if (c->flow && now_us() - c->flow_us <= FLOW_STALE_US)
+		return;
+	c->flow = 1;
+	c->seq_next = c->rate_seq = s->seq;
+	c->window = FLOW_WINDOW_START;
+	c->flow_us = c->rate_us = now_us();
+	c->take_rate = 0;
+	c->lag = 0;
+}
+
+/* Once every receiver heard from lately is done: what the transfer cost
+ * (since the last such line). */
+static void
+log_if_all_done(struct session *s)
+{
+	time_t t = time(NULL);
+	uint64_t stored = s->h.file_size - s->h.data_off, mc, again, dg;
+	int j, n = 0;
+
+	for (j = 0; j < s->n_clients; j++) {
+		if (s->clients[j].done)
+			n += !s->clients[j].summarized;
+		else if (t - s->clients[j].last <= CLIENT_STALE_S)
+			return;
+	}
+	for (j = 0; j < s->n_clients; j++)
+		s->clients[j].summarized = s->clients[j].done;
+	mc = s->bytes_mc - s->summary_mc;
+	again = s->dgrams_again - s->summary_again;
+	dg = s->dgrams_mc - s->summary_dgrams;
+	log_info("%s: all %d receivers done; multicast %llu bytes, %.3f times the stored "
+	    "%llu, %llu of %llu blocks sent again (%llu asked as repairs, %llu as whole "
+	    "chunks); unicast %llu bytes", s->name, n, (unsigned long long)mc,
+	    stored ? (double)mc / (double)stored : 0.0, (unsigned long long)stored,
+	    (unsigned long long)again, (unsigned long long)dg,
+	    (unsigned long long)(s->want_repair - s->summary_repair),
+	    (unsigned long long)(s->want_again - s->summary_want_again),
+	    (unsigned long long)(s->bytes_uc - s->summary_uc));
+	/* The next transfer counts its own repeats. */
+	memset(s->sent, 0, s->total_blocks / 8 + 1);
+	s->summary_mc = s->bytes_mc;
+	s->summary_again = s->dgrams_again;
+	s->summary_dgrams = s->dgrams_mc;
+	s->summary_repair = s->want_repair;
+	s->summary_want_again = s->want_again;
+	s->summary_uc = s->bytes_uc;
 }
 
 static void
@@ -498,6 +730,8 @@ handle(struct msrv *m, const uint8_t *buf, size_t len, const struct sockaddr_in 
 			cl->unicast = 1;
 		} else {
 			t = &s->mc;
+			cl->listening = 1;
+			flow_start(s, cl);
 		}
 		for (i = 0; i < n; i++) {
 			if (items[i].chunk >= s->h.n_chunks)
@@ -522,6 +756,8 @@ handle(struct msrv *m, const uint8_t *buf, size_t len, const struct sockaddr_in 
 			goto bad;
 		cl->st = st;
 		cl->have_status = 1;
+		if (h.flags & MP_F_SEQ)
+			flow_report(s, cl, &st);
 		if ((h.flags & MP_F_DONE) && !cl->done) {
 			cl->done = 1;
 			cl->done_ms = now_us() / 1000;
@@ -530,6 +766,7 @@ handle(struct msrv *m, const uint8_t *buf, size_t len, const struct sockaddr_in 
 			    inet_ntoa(from->sin_addr), (unsigned long long)st.bytes_total,
 			    (double)(cl->done_ms - cl->start_ms) / 1000.0,
 			    st.loss_ppm / 10000.0, st.corrupt, cl->unicast ? ", unicast" : "");
+			log_if_all_done(s);
 		}
 		return;
 	default:
@@ -616,10 +853,12 @@ log_progress(struct session *s, time_t t)
 	if (working == 0)
 		return;
 	log_info("%s: %d receivers working (%.0f%% of their bytes done), %d done, rate "
-	    "%.0f kbit/s, sent %llu bytes multicast, %llu unicast", s->name, working,
+	    "%.0f kbit/s, sent %llu bytes multicast (%llu blocks again: %llu asked as "
+	    "repairs, %llu as whole chunks), %llu unicast", s->name, working,
 	    total ? 100.0 * (double)done / (double)total : 0.0, finished,
 	    s->rate_bps * 8 / 1000, (unsigned long long)s->bytes_mc,
-	    (unsigned long long)s->bytes_uc);
+	    (unsigned long long)s->dgrams_again, (unsigned long long)s->want_repair,
+	    (unsigned long long)s->want_again, (unsigned long long)s->bytes_uc);
 }
 
 /* Rate control (AIMD): every CONTROL_MS, if the receivers still working
@@ -754,6 +993,7 @@ session_free(struct session *s)
 	}
 	free(s->ents);
 	free(s->block_base);
+	free(s->sent);
 	free(s->cache);
 	free(s);
 }
@@ -821,7 +1061,8 @@ msrv_add_image(struct msrv *m, const char *name, const char *path, char *err,
 		s->block_base[i] = s->total_blocks;
 		s->total_blocks += mp_nblocks(s->ents[i].clen);
 	}
-	if (target_init(&s->mc, s) < 0)
+	s->sent = calloc(s->total_blocks / 8 + 1, 1);
+	if (s->sent == NULL || target_init(&s->mc, s) < 0)
 		goto nomem;
 	s->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0) {

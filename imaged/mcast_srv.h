@@ -20,6 +20,12 @@ struct msrv_cfg {
 	long rate_start_kbps; /* 0: a quarter of the ceiling */
 	int ttl;
 	int loss_backoff_pct; /* slow down when a receiver loses more than this */
+	long flow_floor_kbps; /* the slowest receiver's window never holds the
+	                       * group below this rate (0: it always may) */
+	int gather_ms;        /* an idle image's first request waits until no
+	                       * receiver has joined for this long (at most
+	                       * 8 times it), so receivers booting together
+	                       * share the stream from its start; 0: no wait */
 };
 
 struct msrv *msrv_new(struct event_base *base, const struct msrv_cfg *cfg, char *err,

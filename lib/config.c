@@ -88,6 +88,8 @@ static const struct conf_key schema[] = {
 	{ "imaged", "mcast_rate_start", CT_INT, "0", 0, 100000000, NULL },
 	{ "imaged", "mcast_ttl", CT_INT, "1", 1, 255, NULL },
 	{ "imaged", "mcast_loss_backoff", CT_INT, "3", 1, 90, NULL },
+	{ "imaged", "mcast_flow_floor", CT_INT, "50000", 0, 100000000, NULL },
+	{ "imaged", "mcast_gather_ms", CT_INT, "100", 0, 10000, NULL },
 	{ "imaged", "max_upload_mb", CT_INT, "2048", 1, 1048576, NULL },
 
 	/* [master] */

@@ -301,7 +301,9 @@ mp_encode_status(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 {
 	uint8_t *p;
 
-	if (put_hdr(out, cap, 32, MP_STATUS, flags, session, client) == 0)
+	size_t body = flags & MP_F_SEQ ? 40 : 32;
+
+	if (put_hdr(out, cap, body, MP_STATUS, flags, session, client) == 0)
 		return 0;
 	p = out + MP_HDR_LEN;
 	be32(p, st->chunks_done);
@@ -310,15 +312,23 @@ mp_encode_status(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 	be64(p + 16, st->bytes_total);
 	be32(p + 24, st->loss_ppm);
 	be32(p + 28, st->corrupt);
-	return MP_HDR_LEN + 32;
+	if (body == 40) {
+		be32(p + 32, st->seq_next);
+		be32(p + 36, st->window);
+	}
+	return MP_HDR_LEN + body;
 }
 
 int
 mp_parse_status(const uint8_t *buf, size_t len, struct mp_status *st)
 {
 	const uint8_t *p = buf + MP_HDR_LEN;
+	int seq;
 
-	if (len != MP_HDR_LEN + 32)
+	if (len < MP_HDR_LEN)
+		return -1;
+	seq = buf[6] & MP_F_SEQ;
+	if (len != MP_HDR_LEN + (seq ? 40 : 32))
 		return -1;
 	st->chunks_done = rd32(p);
 	st->chunks_total = rd32(p + 4);
@@ -326,6 +336,8 @@ mp_parse_status(const uint8_t *buf, size_t len, struct mp_status *st)
 	st->bytes_total = rd64(p + 16);
 	st->loss_ppm = rd32(p + 24);
 	st->corrupt = rd32(p + 28);
+	st->seq_next = seq ? rd32(p + 32) : 0;
+	st->window = seq ? rd32(p + 36) : 0;
 	if (st->chunks_done > st->chunks_total || st->bytes_done > st->bytes_total ||
 	    st->loss_ppm > 1000000)
 		return -1;

@@ -36,6 +36,7 @@ enum mp_type {
 
 #define MP_F_UNICAST 0x1   /* REQ: send to me, not the group; DATA: was sent so */
 #define MP_F_DONE 0x2      /* STATUS: receiver finished */
+#define MP_F_SEQ 0x4       /* STATUS: seq_next and window are set */
 
 struct mp_hdr {
 	uint8_t type;
@@ -73,6 +74,12 @@ struct mp_status {
 	uint64_t bytes_done, bytes_total;
 	uint32_t loss_ppm;    /* multicast datagrams lost, parts per million */
 	uint32_t corrupt;     /* chunks that failed SHA-256 */
+	/* Flow control (with MP_F_SEQ): the multicast sequence number after the
+	 * last one the receiver has taken off its socket, and how many
+	 * datagrams past it the receiver can buffer.  A 32-byte STATUS (an
+	 * older receiver) has neither. */
+	uint32_t seq_next;
+	uint32_t window;
 };
 
 /* Number of blocks a chunk of stored length clen is cut into. */

@@ -33,6 +33,10 @@
 #define REREQ_PARTIAL_MS 300    /* ask again for its missing blocks after */
 #define STATUS_INTERVAL_MS 250
 #define JOIN_TRIES 30
+#define IDX_WINDOW 64           /* index requests in flight */
+#define RX_BATCH 64
+#define FLOW_WINDOW_MIN 32      /* datagrams */
+#define FLOW_WINDOW_MAX 16384
 
 struct slot {
 	int used;
@@ -63,12 +67,24 @@ struct rx {
 	uint8_t *dec;
 	size_t slot_cap;
 	int unicast;
-	uint64_t last_mc_data, last_req, last_status, start;
+	uint64_t last_mc_data, last_req, last_status, last_loss, start;
 	uint64_t asked_since;   /* first REQ not followed by multicast data */
 	/* Loss estimate over one status interval, from multicast sequence gaps. */
 	uint32_t seq_lo, seq_hi, seq_n;
 	int seq_any;
 	uint32_t loss_ppm;
+	/* Flow control: the sequence number after the newest multicast datagram
+	 * taken off the socket, and how many datagrams the socket can hold. */
+	uint32_t seq_next;
+	int seq_valid;
+	uint32_t window;
+	uint32_t taken;         /* multicast datagrams taken since the last STATUS */
+	int status_now;
+	/* Datagrams are taken RX_BATCH at a time (one system call). */
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iovs[RX_BATCH];
+	uint8_t *bufs;
+	uint64_t now;           /* when the current batch was taken */
 };
 
 static uint64_t
@@ -195,8 +211,9 @@ fetch_index(struct rx *r)
 			rx_fail(r, "timed out fetching the chunk index");
 			goto done;
 		}
-		/* Ask for a window of missing groups, then collect answers. */
-		for (g = 0, asked = 0; g < groups && asked < 16; g++) {
+		/* Ask for a window of missing groups, then collect answers until
+		 * all of them are in or the server has been quiet for 200 ms. */
+		for (g = 0, asked = 0; g < groups && asked < IDX_WINDOW; g++) {
 			if (got[g])
 				continue;
 			count = (uint16_t)(n - g * MP_IDX_PER_DGRAM < MP_IDX_PER_DGRAM ?
@@ -206,7 +223,7 @@ fetch_index(struct rx *r)
 			send_ctl(r, buf, len);
 			asked++;
 		}
-		for (;;) {
+		while (asked > 0) {
 			uint8_t in[MP_MAX_DGRAM];
 			uint8_t ent[MP_IDX_PER_DGRAM * SOSIMG_ENTRY_LEN];
 
@@ -225,6 +242,7 @@ fetch_index(struct rx *r)
 				    (size_t)count * SOSIMG_ENTRY_LEN);
 				got[g] = 1;
 				left--;
+				asked--;
 			}
 		}
 	}
@@ -286,6 +304,27 @@ big_rcvbuf(int fd, int mib)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
+/* How many data datagrams the group socket can hold: what we tell the
+ * server it may send past the last one we took.  The kernel charges a
+ * datagram's whole buffer (about 2.5 KiB for 1.5 KiB on the wire) against
+ * the doubled SO_RCVBUF it reports; 4 KiB each leaves a margin. */
+static uint32_t
+flow_window(int fd)
+{
+	int sz = 0;
+	socklen_t sl = sizeof(sz);
+	uint32_t w;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, &sl) < 0 || sz <= 0)
+		sz = 212992;
+	w = (uint32_t)sz / 4096;
+	if (w < FLOW_WINDOW_MIN)
+		w = FLOW_WINDOW_MIN;
+	if (w > FLOW_WINDOW_MAX)
+		w = FLOW_WINDOW_MAX;
+	return w;
+}
+
 static int
 join_group(struct rx *r)
 {
@@ -313,6 +352,7 @@ join_group(struct rx *r)
 	mr.imr_interface.s_addr = r->cfg->iface;
 	if (setsockopt(r->mc, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
 		return rx_fail(r, "joining the group: %s", strerror(errno));
+	r->window = flow_window(r->mc);
 	return 0;
 }
 
@@ -400,9 +440,13 @@ send_status(struct rx *r, int done)
 	st.bytes_done = r->st->bytes_done;
 	st.loss_ppm = r->loss_ppm;
 	st.corrupt = r->st->chunks_corrupt;
+	st.seq_next = r->seq_next;
+	st.window = r->window;
 	len = mp_encode_status(buf, sizeof(buf), r->session, r->client,
-	    done ? MP_F_DONE : 0, &st);
+	    (uint8_t)((done ? MP_F_DONE : 0) | (r->seq_valid && !done ? MP_F_SEQ : 0)), &st);
 	send_ctl(r, buf, len);
+	r->taken = 0;
+	r->status_now = 0;
 }
 
 static struct slot *
@@ -451,18 +495,19 @@ complete(struct rx *r, struct slot *sl)
 {
 	const struct sosimg_entry *e = &r->ents[sl->chunk];
 	const struct mcast_recv_sink *s = &r->cfg->sink;
+	const uint8_t *data;
 	char e2[200];
 
 	sl->used = 0;
 	r->inslot[sl->chunk] = 0;
-	if (sosimg_decode_chunk(e, sl->buf, sl->clen, r->dec, e2, sizeof(e2)) != 0) {
+	if (sosimg_check_chunk(e, sl->buf, sl->clen, r->dec, &data, e2, sizeof(e2)) != 0) {
 		/* Never used: asked for again right away. */
 		r->st->chunks_corrupt++;
 		r->asked[sl->chunk] = 0;
 		rx_event(r, "chunk %u failed its check (%s); fetching it again", sl->chunk, e2);
 		return 0;
 	}
-	if (s->write(s->ctx, e->disk_off, r->dec, e->ulen) < 0)
+	if (s->write(s->ctx, e->disk_off, data, e->ulen) < 0)
 		return rx_fail(r, "writing chunk %u at disk offset %llu failed", sl->chunk,
 		    (unsigned long long)e->disk_off);
 	r->have[sl->chunk] = 1;
@@ -485,7 +530,7 @@ on_data(struct rx *r, const uint8_t *buf, size_t len, int from_group)
 	    mp_parse_data(buf, len, &d) < 0)
 		return 0;
 	if (from_group) {
-		r->last_mc_data = now_ms();
+		r->last_mc_data = r->now;
 		r->asked_since = 0;
 		/* Loss estimate from the multicast sequence (unicast is unsequenced). */
 		if (!r->seq_any || (int32_t)(d.seq - r->seq_lo) < 0)
@@ -494,6 +539,12 @@ on_data(struct rx *r, const uint8_t *buf, size_t len, int from_group)
 			r->seq_hi = d.seq;
 		r->seq_any = 1;
 		r->seq_n++;
+		if (!r->seq_valid || (int32_t)(d.seq + 1 - r->seq_next) > 0)
+			r->seq_next = d.seq + 1;
+		if (!r->seq_valid)
+			r->status_now = 1; /* tell the server our window at once */
+		r->seq_valid = 1;
+		r->taken++;
 	}
 	r->st->datagrams++;
 	if (d.chunk >= r->info.img.n_chunks)
@@ -506,7 +557,7 @@ on_data(struct rx *r, const uint8_t *buf, size_t len, int from_group)
 	sl = slot_for(r, d.chunk, d.clen, d.nblocks);
 	if (sl == NULL)
 		return rx_fail(r, "out of memory for chunk buffers");
-	sl->touched = now_ms();
+	sl->touched = r->now;
 	if (sl->map[d.block]) {
 		r->st->useless++;
 		return 0;
@@ -537,14 +588,12 @@ update_loss(struct rx *r)
 static int
 main_loop(struct rx *r)
 {
-	uint8_t buf[MP_MAX_DGRAM];
 	struct pollfd p[2];
 	int fallback = r->cfg->fallback_ms > 0 ? r->cfg->fallback_ms : 3000;
 	uint64_t t, deadline = r->start + (uint64_t)(r->cfg->timeout_s > 0 ?
 	    r->cfg->timeout_s : 3600) * 1000;
 	struct timespec nap = { 0, 1000000 };
-	ssize_t n;
-	int i, budget, got, streaming = 0, drained = 1;
+	int i, n, budget, got, streaming = 0, drained = 1;
 
 	r->last_mc_data = now_ms();
 	while (r->missing > 0) {
@@ -566,8 +615,15 @@ main_loop(struct rx *r)
 			send_requests(r, t);
 			r->last_req = t;
 		}
-		if (t - r->last_status >= STATUS_INTERVAL_MS) {
+		/* STATUS every 250 ms, and whenever a quarter of our window has
+		 * been taken off the socket: the server holds the stream to what
+		 * the slowest working receiver has room for. */
+		if (t - r->last_loss >= STATUS_INTERVAL_MS) {
 			update_loss(r);
+			r->last_loss = t;
+		}
+		if (t - r->last_status >= STATUS_INTERVAL_MS ||
+		    (r->window > 0 && r->taken >= r->window / 4)) {
 			send_status(r, 0);
 			r->last_status = t;
 		}
@@ -587,22 +643,34 @@ main_loop(struct rx *r)
 		got = 0;
 		drained = 1;
 		for (i = 0; i < 2; i++) {
-			int fd = i == 0 ? r->ctl : r->mc;
+			int fd = i == 0 ? r->ctl : r->mc, j;
 
 			if (fd < 0)
 				break;
 			/* Drain in bounded batches so neither socket starves. */
-			for (budget = 512; r->missing > 0; budget--) {
-				if (budget == 0) {
+			for (budget = 512; r->missing > 0; budget -= n) {
+				if (budget <= 0) {
 					drained = 0;
 					break;
 				}
-				n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
+				n = recvmmsg(fd, r->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 				if (n <= 0)
 					break;
-				got++;
-				if (on_data(r, buf, (size_t)n, i == 1) < 0)
-					return -1;
+				r->now = now_ms();
+				for (j = 0; j < n && r->missing > 0; j++) {
+					got++;
+					if (on_data(r, r->bufs + (size_t)j * MP_MAX_DGRAM,
+					    r->msgs[j].msg_len, i == 1) < 0)
+						return -1;
+				}
+				/* The server may send only a window past what we
+				 * reported: report as we go, not once drained. */
+				if (r->status_now || (r->window > 0 && r->taken >= r->window / 4)) {
+					send_status(r, 0);
+					r->last_status = r->now;
+				}
+				if (n < RX_BATCH)
+					break;
 			}
 		}
 		streaming = got > 0;
@@ -657,6 +725,17 @@ mcast_recv_run(const struct mcast_recv_cfg *cfg, struct mcast_recv_stats *st,
 		goto done;
 	}
 	r.slot_cap = cap;
+	r.bufs = malloc((size_t)RX_BATCH * MP_MAX_DGRAM);
+	if (r.bufs == NULL) {
+		rx_fail(&r, "out of memory");
+		goto done;
+	}
+	for (s = 0; s < RX_BATCH; s++) {
+		r.iovs[s].iov_base = r.bufs + (size_t)s * MP_MAX_DGRAM;
+		r.iovs[s].iov_len = MP_MAX_DGRAM;
+		r.msgs[s].msg_hdr.msg_iov = &r.iovs[s];
+		r.msgs[s].msg_hdr.msg_iovlen = 1;
+	}
 	if (take_existing(&r) < 0)
 		goto done;
 	if (!r.unicast && r.missing > 0 && join_group(&r) < 0)
@@ -681,6 +760,7 @@ done:
 	free(r.inslot);
 	free(r.asked);
 	free(r.dec);
+	free(r.bufs);
 	return rc;
 }
 

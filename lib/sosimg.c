@@ -300,9 +300,10 @@ sosimg_compress_bound(size_t len)
 }
 
 int
-sosimg_decode_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
-    uint8_t *out, char *err, size_t errlen)
+sosimg_check_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
+    uint8_t *scratch, const uint8_t **data, char *err, size_t errlen)
 {
+	const uint8_t *out = scratch;
 	uint8_t md[32];
 	uLongf zlen;
 	size_t n;
@@ -313,20 +314,24 @@ sosimg_decode_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inle
 		    (unsigned long long)e->disk_off, inlen, e->clen);
 	switch (e->codec) {
 	case SOSIMG_ZERO:
-		memset(out, 0, e->ulen);
+		memset(scratch, 0, e->ulen);
 		break;
 	case SOSIMG_NONE:
-		memcpy(out, in, e->ulen);
+		if (inlen != e->ulen)
+			return fail(SOSIMG_EFORMAT, err, errlen,
+			    "chunk at disk offset %llu: stored %zu bytes of %u",
+			    (unsigned long long)e->disk_off, inlen, e->ulen);
+		out = in;
 		break;
 	case SOSIMG_ZLIB:
 		zlen = e->ulen;
-		if (uncompress(out, &zlen, in, inlen) != Z_OK || zlen != e->ulen)
+		if (uncompress(scratch, &zlen, in, inlen) != Z_OK || zlen != e->ulen)
 			return fail(SOSIMG_ECODEC, err, errlen,
 			    "chunk at disk offset %llu: zlib data is corrupt",
 			    (unsigned long long)e->disk_off);
 		break;
 	case SOSIMG_ZSTD:
-		n = ZSTD_decompress(out, e->ulen, in, inlen);
+		n = ZSTD_decompress(scratch, e->ulen, in, inlen);
 		if (ZSTD_isError(n) || n != e->ulen)
 			return fail(SOSIMG_ECODEC, err, errlen,
 			    "chunk at disk offset %llu: zstd data is corrupt",
@@ -340,7 +345,21 @@ sosimg_decode_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inle
 		return fail(SOSIMG_EDIGEST, err, errlen,
 		    "chunk at disk offset %llu: SHA-256 mismatch",
 		    (unsigned long long)e->disk_off);
+	*data = out;
 	return SOSIMG_OK;
+}
+
+int
+sosimg_decode_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
+    uint8_t *out, char *err, size_t errlen)
+{
+	const uint8_t *data;
+	int rc;
+
+	rc = sosimg_check_chunk(e, in, inlen, out, &data, err, errlen);
+	if (rc == SOSIMG_OK && data != out)
+		memcpy(out, data, e->ulen);
+	return rc;
 }
 
 int

@@ -82,6 +82,10 @@ void sosimg_encode_entry(const struct sosimg_entry *e, uint8_t out[SOSIMG_ENTRY_
  * its SHA-256.  Pure. */
 int sosimg_decode_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
     uint8_t *out, char *err, size_t errlen);
+/* The same without copying a stored (codec none) chunk: *data points into
+ * in for it, into scratch (room for e->ulen) for the others. */
+int sosimg_check_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
+    uint8_t *scratch, const uint8_t **data, char *err, size_t errlen);
 
 /* Compress one chunk: chooses ZERO for all zeros, else codec, falling back
  * to NONE when compression does not shrink it.  out has room for

@@ -92,7 +92,7 @@ test_req(void **state)
 static void
 test_status(void **state)
 {
-	struct mp_status s = { 3, 10, 3 << 20, 10 << 20, 50000, 1 }, p;
+	struct mp_status s = { 3, 10, 3 << 20, 10 << 20, 50000, 1, 0, 0 }, p;
 	uint8_t b[MP_MAX_DGRAM];
 	size_t n;
 
@@ -101,6 +101,21 @@ test_status(void **state)
 	assert_int_equal(mp_parse_status(b, n, &p), 0);
 	assert_int_equal(p.loss_ppm, 50000);
 	assert_int_equal(p.bytes_total, 10 << 20);
+	assert_int_equal(p.seq_next, 0);
+	assert_int_equal(n, MP_HDR_LEN + 32);
+	/* With flow control fields. */
+	s.seq_next = 0xfffffff0u;
+	s.window = 16384;
+	n = mp_encode_status(b, sizeof(b), 1, 2, MP_F_SEQ, &s);
+	assert_int_equal(n, MP_HDR_LEN + 40);
+	assert_int_equal(mp_parse_status(b, n, &p), 0);
+	assert_int_equal(p.seq_next, 0xfffffff0u);
+	assert_int_equal(p.window, 16384);
+	/* The flag and the length must agree. */
+	assert_int_equal(mp_parse_status(b, n - 8, &p), -1);
+	b[6] &= (uint8_t)~MP_F_SEQ;
+	assert_int_equal(mp_parse_status(b, n, &p), -1);
+	assert_int_equal(mp_parse_status(b, 7, &p), -1);
 	s.chunks_done = 11; /* more done than total */
 	n = mp_encode_status(b, sizeof(b), 1, 2, 0, &s);
 	assert_int_equal(mp_parse_status(b, n, &p), -1);
