@@ -1127,7 +1127,7 @@ msrv_progress(struct msrv *m)
 				continue;
 			snprintf(id, sizeof(id), "%08x", c->id);
 			json_array_append_new(rs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f,"
-			    " s:I, s:b, s:b, s:I}",
+			    " s:I, s:b, s:b, s:I, s:I, s:I}",
 			    "id", id, "address", inet_ntoa(c->addr.sin_addr),
 			    "chunks_done", (json_int_t)c->st.chunks_done,
 			    "chunks_total", (json_int_t)c->st.chunks_total,
@@ -1136,7 +1136,9 @@ msrv_progress(struct msrv *m)
 			    "loss", c->st.loss_ppm / 1e6,
 			    "corrupt", (json_int_t)c->st.corrupt,
 			    "done", c->done, "unicast", c->unicast,
-			    "idle_s", (json_int_t)(t - c->last)));
+			    "idle_s", (json_int_t)(t - c->last),
+			    "behind", (json_int_t)(c->flow ? c->lag : 0),
+			    "window", (json_int_t)(c->flow ? c->window : 0)));
 		}
 		json_object_set_new(o, "name", json_string(s->name));
 		json_object_set_new(o, "group", json_string(inet_ntoa(g)));
@@ -1150,6 +1152,9 @@ msrv_progress(struct msrv *m)
 		    json_integer((json_int_t)s->dgrams_mc));
 		json_object_set_new(o, "datagrams_unicast",
 		    json_integer((json_int_t)s->dgrams_uc));
+		json_object_set_new(o, "datagrams_sent_again",
+		    json_integer((json_int_t)s->dgrams_again));
+		json_object_set_new(o, "flow_waits", json_integer((json_int_t)s->flow_waits));
 		json_object_set_new(o, "receivers", rs);
 		json_array_append_new(all, o);
 	}
