@@ -300,11 +300,10 @@ sosimg_compress_bound(size_t len)
 }
 
 int
-sosimg_check_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
+sosimg_decode_raw(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
     uint8_t *scratch, const uint8_t **data, char *err, size_t errlen)
 {
 	const uint8_t *out = scratch;
-	uint8_t md[32];
 	uLongf zlen;
 	size_t n;
 
@@ -340,6 +339,21 @@ sosimg_check_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen
 	default:
 		return fail(SOSIMG_EFORMAT, err, errlen, "unknown codec %u", e->codec);
 	}
+	*data = out;
+	return SOSIMG_OK;
+}
+
+int
+sosimg_check_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
+    uint8_t *scratch, const uint8_t **data, char *err, size_t errlen)
+{
+	const uint8_t *out;
+	uint8_t md[32];
+	int rc;
+
+	rc = sosimg_decode_raw(e, in, inlen, scratch, &out, err, errlen);
+	if (rc != SOSIMG_OK)
+		return rc;
 	SHA256(out, e->ulen, md);
 	if (memcmp(md, e->sha256, 32) != 0)
 		return fail(SOSIMG_EDIGEST, err, errlen,
@@ -353,7 +367,7 @@ int
 sosimg_decode_chunk(const struct sosimg_entry *e, const uint8_t *in, size_t inlen,
     uint8_t *out, char *err, size_t errlen)
 {
-	const uint8_t *data;
+	const uint8_t *data = out;
 	int rc;
 
 	rc = sosimg_check_chunk(e, in, inlen, out, &data, err, errlen);

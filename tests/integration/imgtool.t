@@ -41,6 +41,18 @@ like "$info" "sha256: $src_sha" "info: whole-image digest is the SHA-256 of the 
 like "$info" "chunks: 5" "info: 5 chunks of 1 MiB"
 v=$("$T" verify out.sosimg)
 like "$v" "ok, 5149696 bytes, sha256 $src_sha" "verify sosimg"
+# speed: one row per codec present, with numbers; a corrupt chunk is named.
+v=$("$T" speed z.sos)
+like "$v" "zlib +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+" "speed: zlib row with decode and check MB/s"
+v=$("$T" speed out.sosimg 2>&1)
+like "$v" "zstd +[0-9]+ .* [0-9]+$" "speed: zstd row"
+v=$("$T" speed src.raw 2>&1); rc=$?
+like "$rc/$v" "1/.*not a sosimg" "speed: a raw disk is refused"
+cp out.sosimg bad.sos
+off=$(stat -c %s out.sosimg) # the file ends with the last stored chunk
+printf '\x55' | dd of=bad.sos bs=1 seek=$((off - 100)) conv=notrunc status=none
+v=$("$T" speed bad.sos 2>&1); rc=$?
+like "$rc/$v" "1/.*chunk at disk offset [0-9]+" "speed: a damaged chunk is named by its disk offset"
 v=$("$T" verify out.vmdk-stream)
 like "$v" "sha256 $src_sha" "verify vmdk-stream reports the disk digest"
 
