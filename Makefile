@@ -113,6 +113,9 @@ PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/bin/
+	for s in $(SCRIPTS); do \
+		install -m 755 $$s $(DESTDIR)$(PREFIX)/bin/springos-$${s##*/} || exit 1; \
+	done
 	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
