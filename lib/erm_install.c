@@ -205,7 +205,7 @@ erm_install_progress(struct erm *db, const char *node, int64_t id, const char *s
 
 int
 erm_install_result(struct erm *db, const char *node, int64_t id, int ok,
-    const char *reason, char *err, size_t errlen)
+    const char *reason, int64_t bytes, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -216,7 +216,8 @@ erm_install_result(struct erm *db, const char *node, int64_t id, int ok,
 	}
 	if (sqlite3_prepare_v2(erm_sqlite(db), "UPDATE install_plans SET state = ?, "
 	    "percent = CASE WHEN ? THEN 100 ELSE percent END, reason = ?, "
-	    "attempts = attempts + 1, updated = ? WHERE id = ? AND "
+	    "attempts = attempts + 1, updated = ?, "
+	    "bytes = CASE WHEN ? > 0 THEN ? ELSE bytes END WHERE id = ? AND "
 	    "node_id = (SELECT id FROM nodes WHERE name = ?)", -1, &st, NULL) != SQLITE_OK) {
 		rc = dberr(db, "updating an install plan", err, errlen);
 		goto fail;
@@ -225,8 +226,10 @@ erm_install_result(struct erm *db, const char *node, int64_t id, int ok,
 	sqlite3_bind_int(st, 2, ok);
 	sqlite3_bind_text(st, 3, ok ? "" : reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
-	sqlite3_bind_int64(st, 5, id);
-	sqlite3_bind_text(st, 6, node, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, ok ? bytes : 0);
+	sqlite3_bind_int64(st, 6, bytes);
+	sqlite3_bind_int64(st, 7, id);
+	sqlite3_bind_text(st, 8, node, -1, SQLITE_TRANSIENT);
 	if ((rc = update_plan(db, st, node, id, err, errlen)) != ERM_OK)
 		goto fail;
 	sqlite3_finalize(st);

@@ -70,11 +70,12 @@ int erm_install_get(struct erm *db, const char *node, struct erm_install *out,
  * node's current plan (a stale ni), and nothing changes. */
 int erm_install_progress(struct erm *db, const char *node, int64_t id, const char *state,
     int percent, int64_t bytes, double rate, char *err, size_t errlen);
-/* Record the result.  Success: state done, node boot local and state
- * "installed"; failure: state failed, attempts + 1, reason kept, boot
- * stays install.  One transaction.  ERM_ENOENT as above. */
+/* Record the result.  Success: state done, the bytes written (when > 0:
+ * a short install may never have reported progress), node boot local and
+ * state "installed"; failure: state failed, attempts + 1, reason kept,
+ * boot stays install.  One transaction.  ERM_ENOENT as above. */
 int erm_install_result(struct erm *db, const char *node, int64_t id, int ok,
-    const char *reason, char *err, size_t errlen);
+    const char *reason, int64_t bytes, char *err, size_t errlen);
 typedef int (*erm_install_cb)(const struct erm_install *plan, void *ctx);
 int erm_install_list(struct erm *db, erm_install_cb cb, void *ctx, char *err,
     size_t errlen);

@@ -200,7 +200,8 @@ ni_result(struct master *m, struct evhttp_request *req, const struct erm_node *n
 		snprintf(r.reason, sizeof(r.reason), "reported sha256 %.64s, the image's is %s",
 		    r.sha256, p.sha256);
 	}
-	rc = erm_install_result(m->db, node->name, r.id, r.ok, r.reason, err, sizeof(err));
+	rc = erm_install_result(m->db, node->name, r.id, r.ok, r.reason, r.bytes, err,
+	    sizeof(err));
 	if (rc == ERM_ENOENT) {
 		reply_error(req, 409, "Conflict", err);
 		return;

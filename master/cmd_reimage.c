@@ -50,6 +50,9 @@ line_of(const struct erm_install *p, char *out, size_t outlen)
 	if (strcmp(p->state, "failed") == 0)
 		snprintf(out, outlen, "%-10s %3s%% attempt %d: %.80s", p->state, pct,
 		    p->attempts, p->reason);
+	else if (strcmp(p->state, "done") == 0) /* a rate of the past means nothing */
+		snprintf(out, outlen, "%-10s %s%% %8.1f MB", p->state, pct,
+		    (double)p->bytes / 1e6);
 	else
 		snprintf(out, outlen, "%-10s %s%% %8.1f MB %7.1f MB/s", p->state, pct,
 		    (double)p->bytes / 1e6, p->rate / 1e6);

@@ -9,6 +9,7 @@
 #     the slow one overflows, repairs, and still ends byte-identical.
 set -uo pipefail
 . "$SPRINGOS_TOP/tests/lib/tap.sh"
+. "$SPRINGOS_TOP/tests/lib/netlab.sh"
 need_root_netns
 B=$SPRINGOS_BUILD/bin
 SHIM=$SPRINGOS_BUILD/shim/recvshim.so
@@ -19,32 +20,14 @@ cleanup() {
 	trap '' INT TERM # finish cleaning up even if signalled again
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for i in 1 2; do ip netns del "${P}r$i" 2>/dev/null; done
-	ip netns del "${P}s" 2>/dev/null
+	netlab_down "$P" 2
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 S="ip netns exec ${P}s"
 
-ip netns add "${P}s"
-$S ip link set lo up
-$S ip link add "${P}br" type bridge
-$S ip link set "${P}br" type bridge mcast_snooping 0
-$S ip addr add 10.79.0.1/24 dev "${P}br"
-$S ip link set "${P}br" up
-for i in 1 2; do
-	ns=${P}r$i
-	ip netns add "$ns"
-	ip link add "${P}p$i" type veth peer name "${P}v$i"
-	ip link set "${P}p$i" netns "${P}s"
-	ip link set "${P}v$i" netns "$ns"
-	$S ip link set "${P}p$i" master "${P}br" up
-	ip netns exec "$ns" ip link set lo up
-	ip netns exec "$ns" ip addr add "10.79.0.$((10 + i))/24" dev "${P}v$i"
-	ip netns exec "$ns" ip link set "${P}v$i" up
-	ip netns exec "$ns" ip route add 224.0.0.0/4 dev "${P}v$i"
-done
+netlab_up "$P" 10.79.0 2 || bail_out "cannot build the namespaces"
 
 # 12 MiB of random data: stored as is, about 9000 datagrams.
 head -c 12582912 /dev/urandom > "$dir/src.raw"

@@ -8,6 +8,7 @@
 # the image registered in the testbed database.
 set -uo pipefail
 . "$SPRINGOS_TOP/tests/lib/tap.sh"
+. "$SPRINGOS_TOP/tests/lib/netlab.sh"
 need_root_netns
 B=$SPRINGOS_BUILD/bin
 SHIM=$SPRINGOS_BUILD/shim/recvshim.so
@@ -20,35 +21,16 @@ cleanup() {
 	[[ -n $loopdev ]] && losetup -d "$loopdev" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for i in 1 2 3 4 5 6 7 8; do ip netns del "${P}r$i" 2>/dev/null; done
-	ip netns del "${P}s" 2>/dev/null
+	netlab_down "$P" 8
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 S="ip netns exec ${P}s"
 
-# The lab: a server namespace holding the bridge, one namespace per receiver.
-ip netns add "${P}s"
-$S ip link set lo up
-$S ip link add "${P}br" type bridge
-# Snooping with a querier: the bridge forwards the group only to ports whose
-# receivers sent IGMP membership reports.
-$S ip link set "${P}br" type bridge mcast_snooping 1 mcast_querier 1
-$S ip addr add 10.77.0.1/24 dev "${P}br"
-$S ip link set "${P}br" up
-for i in 1 2 3 4 5 6 7 8; do
-	ns=${P}r$i
-	ip netns add "$ns"
-	ip link add "${P}p$i" type veth peer name "${P}v$i"
-	ip link set "${P}p$i" netns "${P}s"
-	ip link set "${P}v$i" netns "$ns"
-	$S ip link set "${P}p$i" master "${P}br" up
-	ip netns exec "$ns" ip link set lo up
-	ip netns exec "$ns" ip addr add "10.77.0.$((10 + i))/24" dev "${P}v$i"
-	ip netns exec "$ns" ip link set "${P}v$i" up
-	ip netns exec "$ns" ip route add 224.0.0.0/4 dev "${P}v$i"
-done
+# The lab: a server namespace holding a bridge that snoops IGMP, one
+# namespace per receiver (10.77.0.11-18).
+netlab_up "$P" 10.77.0 8 snoop || bail_out "cannot build the namespaces"
 
 # A 12 MiB disk: random, text, zeros; 256 KiB chunks (48 of them).
 { head -c 4194304 /dev/urandom; yes "springos multicast test" | head -c 4194304

@@ -160,7 +160,7 @@ variant() {
 	like "$out" "e2e01 +power-cycled \(qemu\)" "$tag:   it power-cycled the VM through QMP"
 	# It redraws a node's line when the master's record changes (polled
 	# each second): at least the plan pending, then done with its size.
-	like "$out" "e2e01 +pending .*e2e01 +done +100% +[0-9.]+ MB" "$tag:   it showed the node's progress"
+	like "$out" "e2e01 +pending .*e2e01 +done +100% +[1-9][0-9.]* MB" "$tag:   it showed the node's progress, and the bytes written at the end"
 	like "$out" "1 of 1 node\(s\) installed" "$tag:   and the final tally"
 	is "$("$BIN/springos" --json node show e2e01 | jq -r '.boot + " " + .state')" "local installed" \
 		"$tag: the node's boot mode is local"

@@ -2,6 +2,7 @@
 #   plan N | plan_skip_all REASON
 #   ok DESC | not_ok DESC | is GOT WANT DESC | like GOT REGEX DESC
 #   skip DESC REASON | diag TEXT | need_root_netns (skips all without them)
+#   bail_out REASON (stops the whole run: the rest cannot mean anything)
 _tap_n=0
 _tap_failed=0
 plan() { echo "1..$1"; }
@@ -10,6 +11,7 @@ ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
 not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $2"; }
 diag() { sed 's/^/# /' <<<"$*" >&2; }
+bail_out() { echo "Bail out! $*"; exit 1; }
 check() { # check DESC CMD...: ok when CMD succeeds
 	local desc=$1; shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi

@@ -158,8 +158,8 @@ test_plans(void **state)
 	assert_int_equal(got.bytes, 4000);
 
 	/* A failure keeps the node in install and counts the attempt. */
-	assert_int_equal(erm_install_result(f->db, "n01", first, 0, "disk on fire", err,
-	    sizeof(err)), ERM_OK);
+	assert_int_equal(erm_install_result(f->db, "n01", first, 0, "disk on fire", 77,
+	    err, sizeof(err)), ERM_OK);
 	assert_int_equal(erm_node_get(f->db, "n01", &n), ERM_OK);
 	assert_int_equal(n.boot, ERM_BOOT_INSTALL);
 	assert_string_equal(n.state, "install-failed");
@@ -167,24 +167,27 @@ test_plans(void **state)
 	assert_string_equal(got.state, "failed");
 	assert_string_equal(got.reason, "disk on fire");
 	assert_int_equal(got.attempts, 1);
+	assert_int_equal(got.bytes, 4000); /* a failure keeps the last progress */
 
 	/* A new plan replaces the old with a new id; the old id is stale. */
 	assert_int_equal(erm_install_put(f->db, &p, err, sizeof(err)), ERM_OK);
 	assert_true(p.id > first);
-	assert_int_equal(erm_install_result(f->db, "n01", first, 1, "", err, sizeof(err)),
+	assert_int_equal(erm_install_result(f->db, "n01", first, 1, "", 0, err, sizeof(err)),
 	    ERM_ENOENT);
 	assert_int_equal(erm_node_get(f->db, "n01", &n), ERM_OK);
 	assert_int_equal(n.boot, ERM_BOOT_INSTALL);
 
 	/* Success: boot local, state installed, plan done. */
-	assert_int_equal(erm_install_result(f->db, "n01", p.id, 1, "", err, sizeof(err)),
-	    ERM_OK);
+	assert_int_equal(erm_install_result(f->db, "n01", p.id, 1, "", 123456789, err,
+	    sizeof(err)), ERM_OK);
 	assert_int_equal(erm_node_get(f->db, "n01", &n), ERM_OK);
 	assert_int_equal(n.boot, ERM_BOOT_LOCAL);
 	assert_string_equal(n.state, "installed");
 	assert_int_equal(erm_install_get(f->db, "n01", &got, err, sizeof(err)), ERM_OK);
 	assert_string_equal(got.state, "done");
 	assert_int_equal(got.percent, 100);
+	/* The result's byte count, though no progress came for this plan. */
+	assert_int_equal(got.bytes, 123456789);
 	/* Late progress from a slow ni does not undo done. */
 	assert_int_equal(erm_install_progress(f->db, "n01", p.id, "writing", 10, 1, 1, err,
 	    sizeof(err)), ERM_ENOENT);
