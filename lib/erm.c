@@ -186,6 +186,35 @@ bind_text(sqlite3_stmt *st, int i, const char *s, int null_if_empty)
 		sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
 }
 
+/* Reads the current row of a statement into out. */
+typedef void (*row_reader)(sqlite3_stmt *st, void *out);
+
+/* A SELECT with one text parameter, arg, that finds at most one row: read
+ * it into out.  No row: ERM_ENOENT with field and the message missing. */
+static int
+get_row(struct erm *db, const char *sql, const char *arg, row_reader read, void *out,
+    const char *field, const char *missing, const char *what)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(db, &st, sql)) != ERM_OK)
+		return rc;
+	bind_text(st, 1, arg, 0);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		read(st, out);
+		break;
+	case SQLITE_DONE:
+		rc = set_err(db, ERM_ENOENT, field, "%s", missing);
+		break;
+	default:
+		rc = sql_err(db, what);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void
 col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
 {
@@ -415,8 +444,10 @@ erm_switch_add(struct erm *db, const struct erm_switch *sw)
 }
 
 static void
-switch_from_row(sqlite3_stmt *st, struct erm_switch *out)
+switch_from_row(sqlite3_stmt *st, void *arg)
 {
+	struct erm_switch *out = arg;
+
 	memset(out, 0, sizeof(*out));
 	col_text(st, 0, out->name, sizeof(out->name));
 	col_text(st, 1, out->driver, sizeof(out->driver));
@@ -427,25 +458,11 @@ switch_from_row(sqlite3_stmt *st, struct erm_switch *out)
 int
 erm_switch_get(struct erm *db, const char *name, struct erm_switch *out)
 {
-	sqlite3_stmt *st;
-	int rc;
+	char missing[ERM_NAME_MAX + 32];
 
-	rc = prepare(db, &st, "SELECT name, driver, address, ports FROM switches WHERE name = ?");
-	if (rc != ERM_OK)
-		return rc;
-	bind_text(st, 1, name, 0);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		switch_from_row(st, out);
-		break;
-	case SQLITE_DONE:
-		rc = set_err(db, ERM_ENOENT, "switch", "unknown switch '%s'", name);
-		break;
-	default:
-		rc = sql_err(db, "reading a switch");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	snprintf(missing, sizeof(missing), "unknown switch '%s'", name);
+	return get_row(db, "SELECT name, driver, address, ports FROM switches WHERE name = ?",
+	    name, switch_from_row, out, "switch", missing, "reading a switch");
 }
 
 int
@@ -852,8 +869,9 @@ erm_node_add(struct erm *db, const struct erm_node *node)
 	"LEFT JOIN experiments e ON e.id = a.experiment_id "
 
 static void
-node_from_row(sqlite3_stmt *st, struct erm_node *n)
+node_from_row(sqlite3_stmt *st, void *arg)
 {
+	struct erm_node *n = arg;
 	char buf[32];
 
 	memset(n, 0, sizeof(*n));
@@ -908,25 +926,12 @@ static int
 node_get_where(struct erm *db, const char *where, const char *arg, struct erm_node *out,
     const char *what)
 {
-	char sql[1024];
-	sqlite3_stmt *st;
+	char sql[1024], missing[ERM_NAME_MAX + 64];
 	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT " NODE_COLUMNS "WHERE %s", where);
-	if ((rc = prepare(db, &st, sql)) != ERM_OK)
-		return rc;
-	bind_text(st, 1, arg, 0);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		node_from_row(st, out);
-		break;
-	case SQLITE_DONE:
-		rc = set_err(db, ERM_ENOENT, "name", "no node with %s %s", what, arg);
-		break;
-	default:
-		rc = sql_err(db, "reading a node");
-	}
-	sqlite3_finalize(st);
+	snprintf(missing, sizeof(missing), "no node with %s %s", what, arg);
+	rc = get_row(db, sql, arg, node_from_row, out, "name", missing, "reading a node");
 	if (rc == ERM_OK)
 		rc = node_load_ifaces(db, out);
 	return rc;
@@ -1091,8 +1096,10 @@ erm_image_add(struct erm *db, const struct erm_image *img)
 }
 
 static void
-image_from_row(sqlite3_stmt *st, struct erm_image *img)
+image_from_row(sqlite3_stmt *st, void *arg)
 {
+	struct erm_image *img = arg;
+
 	memset(img, 0, sizeof(*img));
 	col_text(st, 0, img->name, sizeof(img->name));
 	col_text(st, 1, img->path, sizeof(img->path));
@@ -1105,26 +1112,12 @@ image_from_row(sqlite3_stmt *st, struct erm_image *img)
 int
 erm_image_get(struct erm *db, const char *name, struct erm_image *out)
 {
-	sqlite3_stmt *st;
-	int rc;
+	char missing[ERM_NAME_MAX + 32];
 
-	rc = prepare(db, &st,
-	    "SELECT name, path, format, size, sha256, added FROM images WHERE name = ?");
-	if (rc != ERM_OK)
-		return rc;
-	bind_text(st, 1, name, 0);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		image_from_row(st, out);
-		break;
-	case SQLITE_DONE:
-		rc = set_err(db, ERM_ENOENT, "name", "no image named %s", name);
-		break;
-	default:
-		rc = sql_err(db, "reading an image");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	snprintf(missing, sizeof(missing), "no image named %s", name);
+	return get_row(db,
+	    "SELECT name, path, format, size, sha256, added FROM images WHERE name = ?", name,
+	    image_from_row, out, "name", missing, "reading an image");
 }
 
 int
@@ -1287,33 +1280,26 @@ erm_release(struct erm *db, const char *experiment)
 
 /* ---- leases --------------------------------------------------------- */
 
+static void
+lease_from_row(sqlite3_stmt *st, void *arg)
+{
+	struct erm_lease *out = arg;
+
+	memset(out, 0, sizeof(*out));
+	col_text(st, 0, out->ip, sizeof(out->ip));
+	col_text(st, 1, out->mac, sizeof(out->mac));
+	out->expires = sqlite3_column_int64(st, 2);
+	col_text(st, 3, out->state, sizeof(out->state));
+}
+
 static int
 lease_get(struct erm *db, const char *where, const char *arg, struct erm_lease *out)
 {
-	char sql[256];
-	sqlite3_stmt *st;
-	int rc;
+	char sql[256], missing[128];
 
 	snprintf(sql, sizeof(sql), "SELECT ip, mac, expires, state FROM leases WHERE %s", where);
-	if ((rc = prepare(db, &st, sql)) != ERM_OK)
-		return rc;
-	bind_text(st, 1, arg, 0);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		memset(out, 0, sizeof(*out));
-		col_text(st, 0, out->ip, sizeof(out->ip));
-		col_text(st, 1, out->mac, sizeof(out->mac));
-		out->expires = sqlite3_column_int64(st, 2);
-		col_text(st, 3, out->state, sizeof(out->state));
-		break;
-	case SQLITE_DONE:
-		rc = set_err(db, ERM_ENOENT, NULL, "no lease for %s", arg);
-		break;
-	default:
-		rc = sql_err(db, "reading a lease");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	snprintf(missing, sizeof(missing), "no lease for %s", arg);
+	return get_row(db, sql, arg, lease_from_row, out, NULL, missing, "reading a lease");
 }
 
 int

@@ -290,6 +290,41 @@ struct list_ctx {
 	struct table table;
 };
 
+/* A list command's output: a JSON array (--json), else a table that starts
+ * with its header row.  0, or 1 when the database cannot be opened. */
+static int
+list_begin(struct cli *cli, struct list_ctx *ctx, const char **header, size_t ncols)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cli = cli;
+	ctx->table.ncols = ncols;
+	if (cli_open(cli) != 0)
+		return 1;
+	if (cli->json) {
+		ctx->json = json_array();
+	} else {
+		ctx->table.rows = json_array();
+		table_row(&ctx->table, header);
+	}
+	return 0;
+}
+
+/* Print what the lister (which returned rc) put in ctx, or its error. */
+static int
+list_end(struct cli *cli, struct list_ctx *ctx, int rc)
+{
+	if (rc != ERM_OK) {
+		json_decref(ctx->json);
+		json_decref(ctx->table.rows);
+		return fail("%s", erm_errmsg(cli->db));
+	}
+	if (cli->json)
+		return print_json(ctx->json);
+	table_print(&ctx->table);
+	json_decref(ctx->table.rows);
+	return 0;
+}
+
 static int
 list_node(const struct erm_node *n, void *arg)
 {
@@ -311,30 +346,16 @@ list_node(const struct erm_node *n, void *arg)
 static int
 cmd_node_list(struct cli *cli, int argc, char **argv)
 {
-	struct list_ctx ctx = { .cli = cli, .table = { .ncols = 10 } };
+	const char *head[] = { "NAME", "KIND", "CLASS", "MAC", "IP", "BOOT", "STATE", "POWER",
+	    "EXPERIMENT", "NETIFS" };
+	struct list_ctx ctx;
 
 	(void)argv;
 	if (argc != 0)
 		return fail("usage: springos node list");
-	if (cli_open(cli) != 0)
+	if (list_begin(cli, &ctx, head, ARRAY_LEN(head)) != 0)
 		return 1;
-	if (cli->json)
-		ctx.json = json_array();
-	else {
-		ctx.table.rows = json_array();
-		table_row(&ctx.table, (const char *[]){ "NAME", "KIND", "CLASS", "MAC", "IP", "BOOT",
-		    "STATE", "POWER", "EXPERIMENT", "NETIFS" });
-	}
-	if (erm_node_list(cli->db, list_node, &ctx) != ERM_OK) {
-		json_decref(ctx.json);
-		json_decref(ctx.table.rows);
-		return fail("%s", erm_errmsg(cli->db));
-	}
-	if (cli->json)
-		return print_json(ctx.json);
-	table_print(&ctx.table);
-	json_decref(ctx.table.rows);
-	return 0;
+	return list_end(cli, &ctx, erm_node_list(cli->db, list_node, &ctx));
 }
 
 static int
@@ -540,29 +561,15 @@ list_image(const struct erm_image *img, void *arg)
 static int
 cmd_image_list(struct cli *cli, int argc, char **argv)
 {
-	struct list_ctx ctx = { .cli = cli, .table = { .ncols = 5 } };
+	const char *head[] = { "NAME", "FORMAT", "SIZE", "SHA256", "PATH" };
+	struct list_ctx ctx;
 
 	(void)argv;
 	if (argc != 0)
 		return fail("usage: springos image list");
-	if (cli_open(cli) != 0)
+	if (list_begin(cli, &ctx, head, ARRAY_LEN(head)) != 0)
 		return 1;
-	if (cli->json)
-		ctx.json = json_array();
-	else {
-		ctx.table.rows = json_array();
-		table_row(&ctx.table, (const char *[]){ "NAME", "FORMAT", "SIZE", "SHA256", "PATH" });
-	}
-	if (erm_image_list(cli->db, list_image, &ctx) != ERM_OK) {
-		json_decref(ctx.json);
-		json_decref(ctx.table.rows);
-		return fail("%s", erm_errmsg(cli->db));
-	}
-	if (cli->json)
-		return print_json(ctx.json);
-	table_print(&ctx.table);
-	json_decref(ctx.table.rows);
-	return 0;
+	return list_end(cli, &ctx, erm_image_list(cli->db, list_image, &ctx));
 }
 
 /* ---- dispatch ------------------------------------------------------- */
