@@ -30,6 +30,7 @@
 #define CLIENT_STALE_S 60
 #define FLOW_STALE_US 1000000   /* a receiver silent this long holds nobody back */
 #define FLOW_WINDOW_START 64    /* datagrams, for a receiver yet to report */
+#define FLOW_WINDOW_MAX 65536
 #define IDLE_RESTART_US 2000000 /* after this long without multicast, gather again */
 
 /* A destination with its own queue: the group, or one unicast receiver. */
@@ -608,7 +609,8 @@ flow_report(struct session *s, struct client *c, const struct mp_status *st)
 	}
 	c->flow = 1;
 	c->seq_next = st->seq_next;
-	c->window = st->window;
+	/* A window past any socket buffer is no promise: bound it. */
+	c->window = st->window < FLOW_WINDOW_MAX ? st->window : FLOW_WINDOW_MAX;
 	c->flow_us = t;
 	c->lag = (uint32_t)(s->seq - st->seq_next);
 }

@@ -661,6 +661,9 @@ main_loop(struct rx *r)
 				r->now = now_ms();
 				for (j = 0; j < n && r->missing > 0; j++) {
 					got++;
+					/* Longer than any datagram of ours: not ours. */
+					if (r->msgs[j].msg_hdr.msg_flags & MSG_TRUNC)
+						continue;
 					if (on_data(r, r->bufs + (size_t)j * MP_MAX_DGRAM,
 					    r->msgs[j].msg_len, i == 1) < 0)
 						return -1;
