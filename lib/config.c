@@ -99,7 +99,7 @@ static const struct conf_key schema[] = {
 	/* The API as nodes reach it (ni.master=); "" = http://MGMT_ADDRESS:PORT. */
 	{ "master", "url", CT_STR, "", 0, 0, NULL },
 	/* Where `node reimage --image NAME` points ni: BASE/NAME; "" =
-	 * http://MGMT_ADDRESS:8081/images. */
+	 * http://MGMT_ADDRESS:PORT/images, PORT that of [imaged] listen. */
 	{ "master", "image_url", CT_STR, "", 0, 0, NULL },
 	/* Progress lines: an install with no report for this long is stalled. */
 	{ "master", "install_timeout", CT_INT, "1800", 10, 86400, NULL },
