@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "dhcp_parse.h"
 
 struct instance {
@@ -16,18 +17,6 @@ struct walk {
 	struct instance inst[DHCP_MAX_INSTANCES];
 	size_t n;
 };
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /*
  * Walk one option field (the options area, or file/sname when option 52
@@ -121,9 +110,9 @@ dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *msg)
 	msg->htype = buf[1];
 	msg->hlen = buf[2];
 	msg->hops = buf[3];
-	msg->xid = get32(buf + 4);
-	msg->secs = get16(buf + 8);
-	msg->flags = get16(buf + 10);
+	msg->xid = be32_get(buf + 4);
+	msg->secs = be16_get(buf + 8);
+	msg->flags = be16_get(buf + 10);
 	memcpy(&msg->ciaddr, buf + 12, 4);
 	memcpy(&msg->yiaddr, buf + 16, 4);
 	memcpy(&msg->siaddr, buf + 20, 4);
@@ -131,7 +120,7 @@ dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *msg)
 	if (msg->hlen > 16)
 		return DHCP_E_HLEN;
 	memcpy(msg->chaddr, buf + 28, 16);
-	if (get32(buf + DHCP_FIXED_LEN) != DHCP_COOKIE)
+	if (be32_get(buf + DHCP_FIXED_LEN) != DHCP_COOKIE)
 		return DHCP_E_COOKIE;
 
 	w.n = 0;
@@ -236,7 +225,7 @@ dhcp_opt_u32(const struct dhcp_msg *msg, uint8_t code, uint32_t *out)
 
 	if ((v = dhcp_opt_get(msg, code, &len)) == NULL || len != 4)
 		return -1;
-	*out = get32(v);
+	*out = be32_get(v);
 	return 0;
 }
 
@@ -277,7 +266,7 @@ dhcp_out_init(struct dhcp_out *out, const struct dhcp_msg *req, int msgtype)
 	out->cap = DHCP_REPLY_MAX;
 	/* RFC 2132 9.10: the client's maximum covers the IP and UDP headers. */
 	if ((v = dhcp_opt_get(req, DHO_MAX_MSG_SIZE, &len)) != NULL && len == 2) {
-		maxsz = get16(v);
+		maxsz = be16_get(v);
 		if (maxsz >= 576 && maxsz - 28 < out->cap)
 			out->cap = maxsz - 28;
 	}

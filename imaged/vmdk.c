@@ -5,34 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-	p[2] = (v >> 16) & 0xff;
-	p[3] = v >> 24;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
+#include "bytes.h"
 
 static int
 bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -64,21 +37,21 @@ vmdk_parse_header(const uint8_t *buf, size_t len, struct vmdk_header *h, char *e
 
 	if (len < VMDK_SECTOR)
 		return bad(err, errlen, "offset %zu: VMDK header truncated", len);
-	if (get32(buf) != VMDK_MAGIC)
+	if (le32_get(buf) != VMDK_MAGIC)
 		return bad(err, errlen, "offset 0: not a VMDK sparse extent (bad magic)");
 	memset(&t, 0, sizeof(t));
-	t.version = get32(buf + 4);
+	t.version = le32_get(buf + 4);
 	if (t.version < 1 || t.version > 3)
 		return bad(err, errlen, "offset 4: unsupported VMDK version %u", t.version);
-	t.flags = get32(buf + 8);
-	t.capacity = get64(buf + 12);
-	t.grain_size = get64(buf + 20);
-	t.desc_offset = get64(buf + 28);
-	t.desc_size = get64(buf + 36);
-	t.gtes_per_gt = get32(buf + 44);
-	t.rgd_offset = get64(buf + 48);
-	t.gd_offset = get64(buf + 56);
-	t.overhead = get64(buf + 64);
+	t.flags = le32_get(buf + 8);
+	t.capacity = le64_get(buf + 12);
+	t.grain_size = le64_get(buf + 20);
+	t.desc_offset = le64_get(buf + 28);
+	t.desc_size = le64_get(buf + 36);
+	t.gtes_per_gt = le32_get(buf + 44);
+	t.rgd_offset = le64_get(buf + 48);
+	t.gd_offset = le64_get(buf + 56);
+	t.overhead = le64_get(buf + 64);
 	t.compress = (uint16_t)(buf[77] | buf[78] << 8);
 	if (t.capacity > VMDK_MAX_CAPACITY)
 		return bad(err, errlen, "offset 12: capacity %llu sectors is over the limit",
@@ -106,17 +79,17 @@ void
 vmdk_encode_header(const struct vmdk_header *h, uint8_t out[VMDK_SECTOR])
 {
 	memset(out, 0, VMDK_SECTOR);
-	put32(out, VMDK_MAGIC);
-	put32(out + 4, h->version);
-	put32(out + 8, h->flags);
-	put64(out + 12, h->capacity);
-	put64(out + 20, h->grain_size);
-	put64(out + 28, h->desc_offset);
-	put64(out + 36, h->desc_size);
-	put32(out + 44, h->gtes_per_gt);
-	put64(out + 48, h->rgd_offset);
-	put64(out + 56, h->gd_offset);
-	put64(out + 64, h->overhead);
+	le32_put(out, VMDK_MAGIC);
+	le32_put(out + 4, h->version);
+	le32_put(out + 8, h->flags);
+	le64_put(out + 12, h->capacity);
+	le64_put(out + 20, h->grain_size);
+	le64_put(out + 28, h->desc_offset);
+	le64_put(out + 36, h->desc_size);
+	le32_put(out + 44, h->gtes_per_gt);
+	le64_put(out + 48, h->rgd_offset);
+	le64_put(out + 56, h->gd_offset);
+	le64_put(out + 64, h->overhead);
 	out[72] = 0;
 	/* Line-ending probe: a transfer in text mode would mangle these. */
 	out[73] = '\n';
@@ -132,9 +105,9 @@ vmdk_parse_marker(const uint8_t *buf, size_t len, struct vmdk_marker *m)
 {
 	if (len < 16)
 		return -1;
-	m->value = get64(buf);
-	m->size = get32(buf + 8);
-	m->type = get32(buf + 12);
+	m->value = le64_get(buf);
+	m->size = le32_get(buf + 8);
+	m->type = le32_get(buf + 12);
 	return 0;
 }
 

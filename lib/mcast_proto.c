@@ -3,44 +3,7 @@
 
 #include <string.h>
 
-static void
-be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-be32(uint8_t *p, uint32_t v)
-{
-	be16(p, v >> 16);
-	be16(p + 2, v & 0xffff);
-}
-
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	be32(p, (uint32_t)(v >> 32));
-	be32(p + 4, (uint32_t)v);
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
-}
-
-static uint64_t
-rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
-}
+#include "bytes.h"
 
 uint32_t
 mp_nblocks(uint32_t clen)
@@ -54,25 +17,25 @@ put_hdr(uint8_t *out, size_t cap, size_t need, uint8_t type, uint8_t flags,
 {
 	if (cap < MP_HDR_LEN + need)
 		return 0;
-	be32(out, MP_MAGIC);
+	be32_put(out, MP_MAGIC);
 	out[4] = MP_VERSION;
 	out[5] = type;
 	out[6] = flags;
 	out[7] = 0;
-	be32(out + 8, session);
-	be32(out + 12, client);
+	be32_put(out + 8, session);
+	be32_put(out + 12, client);
 	return MP_HDR_LEN;
 }
 
 int
 mp_parse_hdr(const uint8_t *buf, size_t len, struct mp_hdr *h)
 {
-	if (len < MP_HDR_LEN || rd32(buf) != MP_MAGIC || buf[4] != MP_VERSION)
+	if (len < MP_HDR_LEN || be32_get(buf) != MP_MAGIC || buf[4] != MP_VERSION)
 		return -1;
 	h->type = buf[5];
 	h->flags = buf[6];
-	h->session = rd32(buf + 8);
-	h->client = rd32(buf + 12);
+	h->session = be32_get(buf + 8);
+	h->client = be32_get(buf + 12);
 	return 0;
 }
 
@@ -124,8 +87,8 @@ mp_encode_info(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 	p = out + MP_HDR_LEN;
 	sosimg_encode_header(&info->img, p);
 	memcpy(p + SOSIMG_HDR_LEN, &info->group, 4);
-	be16(p + SOSIMG_HDR_LEN + 4, info->port);
-	be16(p + SOSIMG_HDR_LEN + 6, info->block);
+	be16_put(p + SOSIMG_HDR_LEN + 4, info->port);
+	be16_put(p + SOSIMG_HDR_LEN + 6, info->block);
 	return MP_HDR_LEN + SOSIMG_HDR_LEN + 8;
 }
 
@@ -139,8 +102,8 @@ mp_parse_info(const uint8_t *buf, size_t len, struct mp_info *info)
 	if (sosimg_parse_header(p, SOSIMG_HDR_LEN, &info->img, NULL, 0) != SOSIMG_OK)
 		return -1;
 	memcpy(&info->group, p + SOSIMG_HDR_LEN, 4);
-	info->port = rd16(p + SOSIMG_HDR_LEN + 4);
-	info->block = rd16(p + SOSIMG_HDR_LEN + 6);
+	info->port = be16_get(p + SOSIMG_HDR_LEN + 4);
+	info->block = be16_get(p + SOSIMG_HDR_LEN + 6);
 	if (info->block != MP_BLOCK)
 		return -1;
 	return 0;
@@ -152,8 +115,8 @@ mp_encode_idxreq(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 {
 	if (put_hdr(out, cap, 6, MP_IDXREQ, 0, session, client) == 0)
 		return 0;
-	be32(out + MP_HDR_LEN, first);
-	be16(out + MP_HDR_LEN + 4, count);
+	be32_put(out + MP_HDR_LEN, first);
+	be16_put(out + MP_HDR_LEN + 4, count);
 	return MP_HDR_LEN + 6;
 }
 
@@ -162,8 +125,8 @@ mp_parse_idxreq(const uint8_t *buf, size_t len, uint32_t *first, uint16_t *count
 {
 	if (len != MP_HDR_LEN + 6)
 		return -1;
-	*first = rd32(buf + MP_HDR_LEN);
-	*count = rd16(buf + MP_HDR_LEN + 4);
+	*first = be32_get(buf + MP_HDR_LEN);
+	*count = be16_get(buf + MP_HDR_LEN + 4);
 	if (*count == 0 || *count > MP_IDX_PER_DGRAM)
 		return -1;
 	return 0;
@@ -180,8 +143,8 @@ mp_encode_idx(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 	    put_hdr(out, cap, 6 + (size_t)count * SOSIMG_ENTRY_LEN, MP_IDX, 0, session,
 	    client) == 0)
 		return 0;
-	be32(out + MP_HDR_LEN, first);
-	be16(out + MP_HDR_LEN + 4, count);
+	be32_put(out + MP_HDR_LEN, first);
+	be16_put(out + MP_HDR_LEN + 4, count);
 	for (i = 0; i < count; i++)
 		sosimg_encode_entry(&ents[i], out + MP_HDR_LEN + 6 + i * SOSIMG_ENTRY_LEN);
 	return MP_HDR_LEN + 6 + (size_t)count * SOSIMG_ENTRY_LEN;
@@ -193,8 +156,8 @@ mp_parse_idx(const uint8_t *buf, size_t len, uint32_t *first, uint8_t *raw,
 {
 	if (len < MP_HDR_LEN + 6)
 		return -1;
-	*first = rd32(buf + MP_HDR_LEN);
-	*count = rd16(buf + MP_HDR_LEN + 4);
+	*first = be32_get(buf + MP_HDR_LEN);
+	*count = be16_get(buf + MP_HDR_LEN + 4);
 	if (*count == 0 || *count > MP_IDX_PER_DGRAM ||
 	    len != MP_HDR_LEN + 6 + (size_t)*count * SOSIMG_ENTRY_LEN)
 		return -1;
@@ -215,13 +178,13 @@ mp_encode_req(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 	    put_hdr(out, cap, 2 + n * 10, MP_REQ, flags, session, client) == 0)
 		return 0;
 	p = out + MP_HDR_LEN;
-	be16(p, (uint16_t)n);
+	be16_put(p, (uint16_t)n);
 	p += 2;
 	for (i = 0; i < n; i++, p += 10) {
-		be32(p, items[i].chunk);
-		be16(p + 4, items[i].count);
-		be16(p + 6, items[i].first_block);
-		be16(p + 8, items[i].nblocks);
+		be32_put(p, items[i].chunk);
+		be16_put(p + 4, items[i].count);
+		be16_put(p + 6, items[i].first_block);
+		be16_put(p + 8, items[i].nblocks);
 	}
 	return MP_HDR_LEN + 2 + n * 10;
 }
@@ -234,14 +197,14 @@ mp_parse_req(const uint8_t *buf, size_t len, struct mp_item *items, size_t *n)
 
 	if (len < MP_HDR_LEN + 2)
 		return -1;
-	cnt = rd16(buf + MP_HDR_LEN);
+	cnt = be16_get(buf + MP_HDR_LEN);
 	if (cnt == 0 || cnt > MP_REQ_MAX_ITEMS || len != MP_HDR_LEN + 2 + cnt * 10)
 		return -1;
 	for (i = 0; i < cnt; i++, p += 10) {
-		items[i].chunk = rd32(p);
-		items[i].count = rd16(p + 4);
-		items[i].first_block = rd16(p + 6);
-		items[i].nblocks = rd16(p + 8);
+		items[i].chunk = be32_get(p);
+		items[i].count = be16_get(p + 4);
+		items[i].first_block = be16_get(p + 6);
+		items[i].nblocks = be16_get(p + 8);
 		if (items[i].nblocks == 0 && items[i].count == 0)
 			return -1;
 	}
@@ -260,11 +223,11 @@ mp_encode_data(uint8_t *out, size_t cap, uint32_t session, uint8_t flags,
 	    0) == 0)
 		return 0;
 	p = out + MP_HDR_LEN;
-	be32(p, d->seq);
-	be32(p + 4, d->chunk);
-	be16(p + 8, d->block);
-	be16(p + 10, d->nblocks);
-	be32(p + 12, d->clen);
+	be32_put(p, d->seq);
+	be32_put(p + 4, d->chunk);
+	be16_put(p + 8, d->block);
+	be16_put(p + 10, d->nblocks);
+	be32_put(p + 12, d->clen);
 	memcpy(p + 16, d->data, d->len);
 	return MP_HDR_LEN + 16 + d->len;
 }
@@ -277,11 +240,11 @@ mp_parse_data(const uint8_t *buf, size_t len, struct mp_data *d)
 
 	if (len < MP_HDR_LEN + 16 + 1)
 		return -1;
-	d->seq = rd32(p);
-	d->chunk = rd32(p + 4);
-	d->block = rd16(p + 8);
-	d->nblocks = rd16(p + 10);
-	d->clen = rd32(p + 12);
+	d->seq = be32_get(p);
+	d->chunk = be32_get(p + 4);
+	d->block = be16_get(p + 8);
+	d->nblocks = be16_get(p + 10);
+	d->clen = be32_get(p + 12);
 	d->data = p + 16;
 	d->len = len - MP_HDR_LEN - 16;
 	/* The block count and every block's length follow from clen. */
@@ -306,15 +269,15 @@ mp_encode_status(uint8_t *out, size_t cap, uint32_t session, uint32_t client,
 	if (put_hdr(out, cap, body, MP_STATUS, flags, session, client) == 0)
 		return 0;
 	p = out + MP_HDR_LEN;
-	be32(p, st->chunks_done);
-	be32(p + 4, st->chunks_total);
-	be64(p + 8, st->bytes_done);
-	be64(p + 16, st->bytes_total);
-	be32(p + 24, st->loss_ppm);
-	be32(p + 28, st->corrupt);
+	be32_put(p, st->chunks_done);
+	be32_put(p + 4, st->chunks_total);
+	be64_put(p + 8, st->bytes_done);
+	be64_put(p + 16, st->bytes_total);
+	be32_put(p + 24, st->loss_ppm);
+	be32_put(p + 28, st->corrupt);
 	if (body == 40) {
-		be32(p + 32, st->seq_next);
-		be32(p + 36, st->window);
+		be32_put(p + 32, st->seq_next);
+		be32_put(p + 36, st->window);
 	}
 	return MP_HDR_LEN + body;
 }
@@ -330,14 +293,14 @@ mp_parse_status(const uint8_t *buf, size_t len, struct mp_status *st)
 	seq = buf[6] & MP_F_SEQ;
 	if (len != MP_HDR_LEN + (seq ? 40 : 32))
 		return -1;
-	st->chunks_done = rd32(p);
-	st->chunks_total = rd32(p + 4);
-	st->bytes_done = rd64(p + 8);
-	st->bytes_total = rd64(p + 16);
-	st->loss_ppm = rd32(p + 24);
-	st->corrupt = rd32(p + 28);
-	st->seq_next = seq ? rd32(p + 32) : 0;
-	st->window = seq ? rd32(p + 36) : 0;
+	st->chunks_done = be32_get(p);
+	st->chunks_total = be32_get(p + 4);
+	st->bytes_done = be64_get(p + 8);
+	st->bytes_total = be64_get(p + 16);
+	st->loss_ppm = be32_get(p + 24);
+	st->corrupt = be32_get(p + 28);
+	st->seq_next = seq ? be32_get(p + 32) : 0;
+	st->window = seq ? be32_get(p + 36) : 0;
 	if (st->chunks_done > st->chunks_total || st->bytes_done > st->bytes_total ||
 	    st->loss_ppm > 1000000)
 		return -1;

@@ -9,39 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v & 0xffff);
-	put16(p + 2, v >> 16);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
+#include "bytes.h"
 
 static int
 fail(int code, char *err, size_t errlen, const char *fmt, ...)
@@ -112,14 +80,14 @@ sosimg_encode_header(const struct sosimg_header *h, uint8_t out[SOSIMG_HDR_LEN])
 {
 	memset(out, 0, SOSIMG_HDR_LEN);
 	memcpy(out, SOSIMG_MAGIC, 8);
-	put32(out + 8, SOSIMG_VERSION);
-	put32(out + 12, SOSIMG_HDR_LEN);
-	put32(out + 16, h->chunk_size);
-	put32(out + 20, h->n_chunks);
-	put64(out + 24, h->disk_size);
-	put64(out + 32, h->index_off);
-	put64(out + 40, h->data_off);
-	put64(out + 48, h->file_size);
+	le32_put(out + 8, SOSIMG_VERSION);
+	le32_put(out + 12, SOSIMG_HDR_LEN);
+	le32_put(out + 16, h->chunk_size);
+	le32_put(out + 20, h->n_chunks);
+	le64_put(out + 24, h->disk_size);
+	le64_put(out + 32, h->index_off);
+	le64_put(out + 40, h->data_off);
+	le64_put(out + 48, h->file_size);
 	memcpy(out + 56, h->image_sha256, 32);
 	memcpy(out + 88, h->index_sha256, 32);
 }
@@ -140,22 +108,22 @@ sosimg_parse_header(const uint8_t *buf, size_t len, struct sosimg_header *h,
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 0: not a sosimg file (bad magic)");
 	memset(&t, 0, sizeof(t));
-	t.version = get32(buf + 8);
+	t.version = le32_get(buf + 8);
 	if (t.version != SOSIMG_VERSION)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 8: unsupported version %u", t.version);
-	hlen = get32(buf + 12);
+	hlen = le32_get(buf + 12);
 	if (hlen != SOSIMG_HDR_LEN)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 12: header length %u, expected %d", hlen, SOSIMG_HDR_LEN);
-	t.chunk_size = get32(buf + 16);
+	t.chunk_size = le32_get(buf + 16);
 	if (t.chunk_size < SOSIMG_MIN_CHUNK || t.chunk_size > SOSIMG_MAX_CHUNK ||
 	    (t.chunk_size & (t.chunk_size - 1)) != 0)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 16: chunk size %u is not a power of two in [%u, %u]",
 		    t.chunk_size, SOSIMG_MIN_CHUNK, SOSIMG_MAX_CHUNK);
-	t.n_chunks = get32(buf + 20);
-	t.disk_size = get64(buf + 24);
+	t.n_chunks = le32_get(buf + 20);
+	t.disk_size = le64_get(buf + 24);
 	if (t.n_chunks > SOSIMG_MAX_CHUNKS)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 20: %u chunks, more than the limit %u", t.n_chunks,
@@ -165,17 +133,17 @@ sosimg_parse_header(const uint8_t *buf, size_t len, struct sosimg_header *h,
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 20: %u chunks do not cover a disk of %llu bytes", t.n_chunks,
 		    (unsigned long long)t.disk_size);
-	t.index_off = get64(buf + 32);
+	t.index_off = le64_get(buf + 32);
 	if (t.index_off != SOSIMG_HDR_LEN)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 32: index offset %llu, expected %d",
 		    (unsigned long long)t.index_off, SOSIMG_HDR_LEN);
-	t.data_off = get64(buf + 40);
+	t.data_off = le64_get(buf + 40);
 	if (t.data_off != t.index_off + (uint64_t)t.n_chunks * SOSIMG_ENTRY_LEN)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 40: data offset %llu does not follow the index",
 		    (unsigned long long)t.data_off);
-	t.file_size = get64(buf + 48);
+	t.file_size = le64_get(buf + 48);
 	if (t.file_size < t.data_off)
 		return fail(SOSIMG_EFORMAT, err, errlen,
 		    "offset 48: file size %llu is smaller than the header and index",
@@ -194,11 +162,11 @@ void
 sosimg_encode_entry(const struct sosimg_entry *e, uint8_t out[SOSIMG_ENTRY_LEN])
 {
 	memset(out, 0, SOSIMG_ENTRY_LEN);
-	put64(out, e->disk_off);
-	put32(out + 8, e->ulen);
-	put32(out + 12, e->clen);
+	le64_put(out, e->disk_off);
+	le32_put(out + 8, e->ulen);
+	le32_put(out + 12, e->clen);
 	out[16] = e->codec;
-	put64(out + 24, e->file_off);
+	le64_put(out + 24, e->file_off);
 	memcpy(out + 32, e->sha256, 32);
 }
 
@@ -227,11 +195,11 @@ sosimg_parse_index(const struct sosimg_header *h, const uint8_t *buf, size_t len
 		p = buf + (size_t)i * SOSIMG_ENTRY_LEN;
 		off = h->index_off + (uint64_t)i * SOSIMG_ENTRY_LEN;
 		memset(&e, 0, sizeof(e));
-		e.disk_off = get64(p);
-		e.ulen = get32(p + 8);
-		e.clen = get32(p + 12);
+		e.disk_off = le64_get(p);
+		e.ulen = le32_get(p + 8);
+		e.clen = le32_get(p + 12);
 		e.codec = p[16];
-		e.file_off = get64(p + 24);
+		e.file_off = le64_get(p + 24);
 		memcpy(e.sha256, p + 32, 32);
 		if (e.disk_off != (uint64_t)i * h->chunk_size)
 			return fail(SOSIMG_EFORMAT, err, errlen,

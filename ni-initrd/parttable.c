@@ -9,18 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
+#include "bytes.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -62,18 +51,18 @@ gpt_find(const uint8_t *head, size_t len, unsigned sector, uint64_t disk_size,
 	h = head + sector;
 	if (memcmp(h, "EFI PART", 8) != 0)
 		return fail(err, errlen, "protective MBR but no GPT header at LBA 1");
-	hsize = le32(h + 12);
+	hsize = le32_get(h + 12);
 	if (hsize < 92 || hsize > sector || hsize > sizeof(hdr))
 		return fail(err, errlen, "GPT header size out of range");
 	/* The CRC covers the header with its own CRC field zeroed. */
 	memcpy(hdr, h, hsize);
 	memset(hdr + 16, 0, 4);
 	crc = (uint32_t)crc32(0, hdr, hsize);
-	if (crc != le32(h + 16))
+	if (crc != le32_get(h + 16))
 		return fail(err, errlen, "GPT header CRC mismatch");
-	elba = le64(h + 72);
-	nent = le32(h + 80);
-	esize = le32(h + 84);
+	elba = le64_get(h + 72);
+	nent = le32_get(h + 80);
+	esize = le32_get(h + 84);
 	if (esize < 128 || esize > 1024 || (esize & (esize - 1)) != 0)
 		return fail(err, errlen, "GPT entry size out of range");
 	if ((uint32_t)number > nent || number > PT_GPT_MAX)
@@ -86,14 +75,14 @@ gpt_find(const uint8_t *head, size_t len, unsigned sector, uint64_t disk_size,
 	/* The entries' CRC covers all nent entries; check it when they fit. */
 	if ((uint64_t)nent * esize <= len - elba * sector) {
 		crc = (uint32_t)crc32(0, head + elba * sector, (uInt)((uint64_t)nent * esize));
-		if (crc != le32(h + 88))
+		if (crc != le32_get(h + 88))
 			return fail(err, errlen, "GPT partition entries CRC mismatch");
 	}
 	e = head + eoff;
 	if (memcmp(e, zero_guid, 16) == 0)
 		return fail(err, errlen, "GPT partition %d is unused", number);
-	first = le64(e + 32);
-	last = le64(e + 40);
+	first = le64_get(e + 32);
+	last = le64_get(e + 40);
 	if (last < first || first == 0)
 		return fail(err, errlen, "GPT partition %d has a bad extent", number);
 	if (first > UINT64_MAX / sector || last >= UINT64_MAX / sector)
@@ -127,8 +116,8 @@ pt_find(const uint8_t *head, size_t len, unsigned sector, uint64_t disk_size,
 		return fail(err, errlen,
 		    "MBR partition %d: only primary partitions 1-4 are supported", number);
 	e = head + 446 + (number - 1) * 16;
-	start = le32(e + 8);
-	count = le32(e + 12);
+	start = le32_get(e + 8);
+	count = le32_get(e + 12);
 	if (e[4] == 0 || count == 0)
 		return fail(err, errlen, "MBR partition %d is unused", number);
 	if (e[4] == 0x05 || e[4] == 0x0f || e[4] == 0x85)

@@ -10,20 +10,7 @@
 #include <zlib.h>
 
 #include "../../ni-initrd/parttable.h"
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
+#include "bytes.h"
 
 static void
 mbr_entry(uint8_t *head, int n, uint8_t type, uint32_t start, uint32_t count)
@@ -31,8 +18,8 @@ mbr_entry(uint8_t *head, int n, uint8_t type, uint32_t start, uint32_t count)
 	uint8_t *e = head + 446 + (n - 1) * 16;
 
 	e[4] = type;
-	put32(e + 8, start);
-	put32(e + 12, count);
+	le32_put(e + 8, start);
+	le32_put(e + 12, count);
 	head[510] = 0x55;
 	head[511] = 0xaa;
 }
@@ -46,20 +33,20 @@ make_gpt(uint8_t *head)
 	memset(head, 0, PT_HEAD_LEN);
 	mbr_entry(head, 1, 0xee, 1, 0xffffffff);
 	memcpy(h, "EFI PART", 8);
-	put32(h + 8, 0x00010000);
-	put32(h + 12, 92);
-	put64(h + 72, 2);
-	put32(h + 80, 128);
-	put32(h + 84, 128);
+	le32_put(h + 8, 0x00010000);
+	le32_put(h + 12, 92);
+	le64_put(h + 72, 2);
+	le32_put(h + 80, 128);
+	le32_put(h + 84, 128);
 	memset(e, 0xaa, 16);			/* type GUID */
-	put64(e + 32, 2048);
-	put64(e + 40, 4095);
+	le64_put(e + 32, 2048);
+	le64_put(e + 40, 4095);
 	memset(e + 256, 0xbb, 16);
-	put64(e + 256 + 32, 10000);
-	put64(e + 256 + 40, 19999);
-	put32(h + 88, (uint32_t)crc32(0, e, 128 * 128));
-	put32(h + 16, 0);
-	put32(h + 16, (uint32_t)crc32(0, h, 92));
+	le64_put(e + 256 + 32, 10000);
+	le64_put(e + 256 + 40, 19999);
+	le32_put(h + 88, (uint32_t)crc32(0, e, 128 * 128));
+	le32_put(h + 16, 0);
+	le32_put(h + 16, (uint32_t)crc32(0, h, 92));
 }
 
 static void
