@@ -50,6 +50,8 @@ line_of(const struct erm_install *p, char *out, size_t outlen)
 	if (strcmp(p->state, "failed") == 0)
 		snprintf(out, outlen, "%-10s %3s%% attempt %d: %.80s", p->state, pct,
 		    p->attempts, p->reason);
+	else if (strcmp(p->state, "pending") == 0) /* ni has not reported yet */
+		snprintf(out, outlen, "%-10s waiting for the node to boot the installer", p->state);
 	else if (strcmp(p->state, "done") == 0) /* a rate of the past means nothing */
 		snprintf(out, outlen, "%-10s %s%% %8.1f MB", p->state, pct,
 		    (double)p->bytes / 1e6);
