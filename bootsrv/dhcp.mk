@@ -25,4 +25,4 @@ bench-dhcp: deps all
 
 FUZZERS += fuzz_dhcp_engine
 fuzz_dhcp_engine_SRCS := tests/fuzz/fuzz_dhcp_engine.c bootsrv/dhcp_parse.c \
-	bootsrv/dhcp_engine.c lib/util.c
+	bootsrv/dhcp_engine.c lib/util.c lib/log.c

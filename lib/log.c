@@ -7,6 +7,15 @@
 static const char *log_ident = "springos";
 static int log_to_stderr = 1;
 static int log_verbosity;
+static log_sink_fn log_sink;
+static void *log_sink_ctx;
+
+void
+log_set_sink(log_sink_fn sink, void *ctx)
+{
+	log_sink = sink;
+	log_sink_ctx = ctx;
+}
 
 void
 log_init(const char *ident, int to_stderr, int verbosity)
@@ -21,6 +30,13 @@ log_init(const char *ident, int to_stderr, int verbosity)
 void
 log_vmsg(int prio, const char *fmt, va_list ap)
 {
+	if (log_sink != NULL) {
+		char line[1024];
+
+		vsnprintf(line, sizeof(line), fmt, ap);
+		log_sink(log_sink_ctx, prio, line);
+		return;
+	}
 	if (prio == LOG_DEBUG && log_verbosity < 1)
 		return;
 	if (!log_to_stderr) {

@@ -11,6 +11,12 @@
  * 1 = debug. */
 void log_init(const char *ident, int to_stderr, int verbosity);
 
+/* Send every line, debug included, formatted but without the program
+ * name, to sink instead of stderr or syslog: tests that assert what an
+ * operator would read, fuzzers that must stay quiet.  NULL restores. */
+typedef void (*log_sink_fn)(void *ctx, int prio, const char *line);
+void log_set_sink(log_sink_fn sink, void *ctx);
+
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
